@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs everything a fresh machine needs, then runs every test. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The browser tests drive Debian's Chromium through playwright-core (no browser download).
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${STRATA_CHROMIUM:-}" ]; then
+  echo "Installing Debian's chromium for the browser tests..."
+  SUDO=""
+  if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+# No Electron binary is downloaded here: Electron 42+ fetches it on first run, not at install.
+npm ci --no-audit --no-fund
+npm test

@@ -1,0 +1,187 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { defaultDataDir, dataPaths } from '../core/paths';
+import { StrataError, toErrorPayload } from '../core/errors';
+import { stderrLogger } from '../core/logger';
+import { APP_VERSION } from '../core/app-version';
+import type { AnyCommand, CliContext, OptionSpec } from './command';
+import { COMMANDS } from './commands';
+
+const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+  'data-dir': { type: 'string', description: 'data folder (default: $STRATA_DATA_DIR or the per-user app folder)' },
+  json: { type: 'boolean', description: 'print exactly one JSON document on stdout' },
+  help: { type: 'boolean', short: 'h', description: 'show help' },
+};
+
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+function toParseArgsOptions(specs: Record<string, OptionSpec>) {
+  const out: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const [name, o] of Object.entries(specs)) {
+    out[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
+  }
+  return out;
+}
+
+function formatOptions(options: Record<string, OptionSpec>): string {
+  return Object.entries(options)
+    .map(([name, o]) => `  --${name}${o.type === 'string' ? ' VALUE' : ''}`.padEnd(28) + o.description)
+    .join('\n');
+}
+
+export function generalHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.usage.length)) + 2;
+  return [
+    `strata ${APP_VERSION}: keeps your chat sessions safe (backups, restores, archives).`,
+    '',
+    'Usage: strata [--data-dir DIR] [--json] <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}${c.summary}`),
+    '',
+    'Global options:',
+    formatOptions(GLOBAL_OPTIONS),
+    '',
+    "Run 'strata <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+function commandHelp(cmd: AnyCommand): string {
+  return [
+    `Usage: strata ${cmd.usage}`,
+    '',
+    cmd.summary,
+    '',
+    'Options:',
+    formatOptions({ ...(cmd.options ?? {}), ...GLOBAL_OPTIONS }),
+  ].join('\n');
+}
+
+/** Longest command name that prefixes the words given (commands may be one or two words). */
+function findCommand(words: string[]): { cmd: AnyCommand; rest: string[] } | null {
+  let best: { cmd: AnyCommand; rest: string[] } | null = null;
+  for (const cmd of COMMANDS) {
+    const parts = cmd.name.split(' ');
+    if (parts.every((p, i) => words[i] === p) && (!best || parts.length > best.cmd.name.split(' ').length)) {
+      best = { cmd, rest: words.slice(parts.length) };
+    }
+  }
+  return best;
+}
+
+function zodMessage(e: z.ZodError): string {
+  return e.issues
+    .map((i) => {
+      const where = i.path.length ? (i.path[0] === 'positionals' ? 'argument' : `--${String(i.path[0])}`) : 'arguments';
+      return i.message.startsWith('--') ? i.message : `${where}: ${i.message}`;
+    })
+    .join('; ');
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  // The command name is the leading words that are not options.
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--data-dir') {
+      i++;
+      continue;
+    }
+    if (a === '--json' || a.startsWith('--data-dir=')) continue;
+    if (a.startsWith('-')) break;
+    words.push(a);
+  }
+  let json = argv.includes('--json');
+  const fail = (e: unknown, exit = 1): number => {
+    const payload = toErrorPayload(e);
+    io.stderr(`error: ${payload.message}\n`);
+    if (json) io.stdout(JSON.stringify({ error: payload }) + '\n');
+    return exit;
+  };
+
+  const found = findCommand(words);
+  if (!found) {
+    if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || words[0] === 'help') {
+      io.stdout(generalHelp() + '\n');
+      return 0;
+    }
+    return fail(
+      new StrataError(
+        'usage',
+        `unknown command '${words.join(' ') || argv.join(' ')}'. Run 'strata --help' for the list.`,
+      ),
+      2,
+    );
+  }
+  const { cmd } = found;
+  const commandWords = cmd.name.split(' ').length;
+  const rest = [...argv];
+  // Remove the command words wherever they stood before the first option.
+  let removed = 0;
+  for (let i = 0; i < rest.length && removed < commandWords;) {
+    if (rest[i] === '--data-dir') {
+      i += 2;
+      continue;
+    }
+    if (rest[i] === cmd.name.split(' ')[removed]) {
+      rest.splice(i, 1);
+      removed++;
+    } else i++;
+  }
+
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: toParseArgsOptions({ ...GLOBAL_OPTIONS, ...(cmd.options ?? {}) }),
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    return fail(
+      new StrataError('usage', `${(e as Error).message.split('\n')[0]}. Run 'strata ${cmd.name} --help'.`),
+      2,
+    );
+  }
+  const values = parsed.values as Record<string, unknown>;
+  json = values.json === true;
+  if (values.help) {
+    io.stdout(commandHelp(cmd) + '\n');
+    return 0;
+  }
+  const { 'data-dir': dataDirOpt, json: _json, help: _help, ...own } = values;
+  const args = cmd.args.safeParse({ positionals: parsed.positionals, ...own });
+  if (!args.success) {
+    return fail(new StrataError('usage', `${zodMessage(args.error)}. Usage: strata ${cmd.usage}`), 2);
+  }
+  if (dataDirOpt !== undefined && (typeof dataDirOpt !== 'string' || dataDirOpt.trim() === '')) {
+    return fail(new StrataError('usage', '--data-dir needs a folder path'), 2);
+  }
+  const dataDir = typeof dataDirOpt === 'string' ? dataDirOpt : defaultDataDir(io.env);
+  let lastProgress = 0;
+  const ctx: CliContext = {
+    dataDir,
+    paths: dataPaths(dataDir),
+    json,
+    logger: stderrLogger(io.env.STRATA_LOG_LEVEL === 'debug' ? 'debug' : 'warn'),
+    progress(label, done, total) {
+      const t = Date.now();
+      if (done < total && t - lastProgress < 250) return;
+      lastProgress = t;
+      const pct = total > 0 ? Math.floor((done / total) * 100) : 100;
+      io.stderr(`${label}: ${pct}% (${done}/${total})\n`);
+    },
+  };
+  try {
+    const result = await cmd.run(ctx, args.data);
+    io.stdout((json ? JSON.stringify(result) : cmd.print ? cmd.print(result) : JSON.stringify(result, null, 2)) + '\n');
+    return cmd.exitCode ? cmd.exitCode(result) : 0;
+  } catch (e) {
+    if (io.env.STRATA_DEBUG) io.stderr(String((e as Error).stack) + '\n');
+    return fail(e);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Errors that reach a person carry a stable code and a readable message.
+ * Everything else is wrapped as `internal` at the boundary so no stack trace leaks.
+ */
+export class StrataError extends Error {
+  readonly code: string;
+  readonly details: unknown;
+  constructor(code: string, message: string, details?: unknown) {
+    super(message);
+    this.name = 'StrataError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isStrataError(e: unknown): e is StrataError {
+  return e instanceof StrataError;
+}
+
+/** Turns anything thrown into `{code, message}` fit for a person to read. */
+export function toErrorPayload(e: unknown): { code: string; message: string } {
+  if (isStrataError(e)) return { code: e.code, message: e.message };
+  if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
+    const code = String((e as { code: unknown }).code);
+    const message = String((e as { message: unknown }).message);
+    if (code === 'ENOSPC') return { code: 'disk_full', message: 'The disk is full. Free some space and try again.' };
+    if (code === 'EACCES' || code === 'EPERM')
+      return { code: 'permission_denied', message: `Permission denied: ${message}` };
+    if (code === 'ENOENT') return { code: 'not_found', message: `File not found: ${message}` };
+    if (code.startsWith('SQLITE_BUSY'))
+      return { code: 'busy', message: 'The database is busy. Try again in a moment.' };
+    if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')
+      return { code: 'corrupt', message: `The database file is damaged (${code}). Restore it from a backup.` };
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: 'internal', message: message.split('\n')[0] ?? 'Unexpected error' };
+}

@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type SqliteDatabase = Database.Database;
+
+export interface OpenOptions {
+  readonly?: boolean;
+  /** Path to a better_sqlite3.node built for the running runtime (Electron needs its own ABI). */
+  nativeBinding?: string;
+  busyTimeoutMs?: number;
+}
+
+/** Resolved once: the Electron build sets STRATA_SQLITE_BINDING, plain Node uses the default. */
+export function defaultNativeBinding(): string | undefined {
+  const fromEnv = process.env.STRATA_SQLITE_BINDING;
+  return fromEnv && fs.existsSync(fromEnv) ? fromEnv : undefined;
+}
+
+/** Opens a file without changing it at all, for inspection or a schema version check. */
+export function openRaw(file: string, opts: OpenOptions = {}): SqliteDatabase {
+  const nativeBinding = opts.nativeBinding ?? defaultNativeBinding();
+  return new Database(file, {
+    readonly: opts.readonly ?? false,
+    fileMustExist: opts.readonly ?? false,
+    ...(nativeBinding ? { nativeBinding } : {}),
+  });
+}
+
+/**
+ * The pragmas every read-write connection to the live database uses.
+ * synchronous=FULL: in WAL mode NORMAL can lose the last commits on power loss, and a chat
+ * message someone saw saved must stay saved.
+ */
+export function applyConnectionPragmas(db: SqliteDatabase, busyTimeoutMs = 5000): void {
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  db.pragma('foreign_keys = ON');
+  if (!db.readonly) {
+    const pageCount = db.pragma('page_count', { simple: true }) as number;
+    if (pageCount === 0) {
+      // Only settable before the first table exists; lets retention reclaim space in steps.
+      db.pragma('auto_vacuum = INCREMENTAL');
+    }
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+  }
+}
+
+export function openConnection(file: string, opts: OpenOptions = {}): SqliteDatabase {
+  if (!opts.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = openRaw(file, opts);
+  applyConnectionPragmas(db, opts.busyTimeoutMs);
+  return db;
+}

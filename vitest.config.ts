@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // SQLite files, child processes and kill tests: keep parallelism to the 2 cores.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
