@@ -13,3 +13,4 @@ export { generateDemoData, seededRandom } from './demo-data';
 export { databaseInfo, type DatabaseInfo } from './info';
 export type { Session, SessionSummary } from './repositories/sessions';
 export type { Message, MessageRole } from './repositories/messages';
+export { vacuumInto, checkIntegrity, summarizeDatabase, type CheckMethod, type DatabaseSummary } from './online-copy';

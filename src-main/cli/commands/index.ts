@@ -2,6 +2,8 @@ import type { AnyCommand } from '../command';
 import { demoCommand } from './demo';
 import { dbInfoCommand, dbMigrateCommand } from './db';
 import { sessionShowCommand, sessionsListCommand } from './sessions';
+import { SNAPSHOT_COMMANDS } from './snapshots';
+import { serveCommand } from './serve';
 
 /** Every CLI command. Each capability adds its commands from its own file. */
 export const COMMANDS: AnyCommand[] = [
@@ -10,4 +12,6 @@ export const COMMANDS: AnyCommand[] = [
   sessionShowCommand,
   dbInfoCommand,
   dbMigrateCommand,
+  ...SNAPSHOT_COMMANDS,
+  serveCommand,
 ];

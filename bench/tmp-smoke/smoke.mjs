@@ -1,0 +1,17 @@
+import { build } from 'esbuild';
+await build({ entryPoints: ['/work/main/src-main/archives/index.ts'], bundle: true, platform: 'node', format: 'cjs', external: ['better-sqlite3'], outfile: '/work/main/dist/bench/archives.cjs', logLevel: 'warning' });
+const { createRequire } = await import('node:module');
+const require = createRequire(import.meta.url);
+const a = require('/work/main/dist/bench/archives.cjs');
+const { monitorEventLoopDelay } = await import('node:perf_hooks');
+const Database = require('/work/main/node_modules/better-sqlite3');
+const db = new Database('/tmp/abench/d/strata.db', { readonly: true });
+const sid = db.prepare('select id from sessions limit 1').get().id; db.close();
+const h = monitorEventLoopDelay({ resolution: 10 }); h.enable();
+let t = performance.now();
+const r = await a.exportSessionArchive('/tmp/abench/d/strata.db', sid, '/tmp/abench/out.json.gz', {});
+console.log('export', ((performance.now()-t)/1000).toFixed(2), 's', r.bytes, r.messageCount, 'p99', h.percentile(99)/1e6, 'max', h.max/1e6, 'rss', process.resourceUsage().maxRSS/1024);
+h.reset();
+t = performance.now();
+const r2 = await a.importSessionArchive('/tmp/abench/d/strata.db', '/tmp/abench/out.json.gz', { allowDuplicate: true, onProgress: (p) => {} });
+console.log('import', ((performance.now()-t)/1000).toFixed(2), 's', r2, 'p99', h.percentile(99)/1e6, 'rss', process.resourceUsage().maxRSS/1024);

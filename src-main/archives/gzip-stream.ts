@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import { Gunzip } from 'fflate';
+import { StrataError } from '../core/errors';
+
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 1024 * 1024 * 1024;
+/** Small reads bound how much one push can inflate to (at most ~1032x), so a bomb is caught early. */
+const READ_CHUNK = 64 * 1024;
+
+export interface GunzipTextOptions {
+  maxDecompressedBytes: number;
+  /** Names the kind of file in messages ("archive", "export"). */
+  what: string;
+  onText(text: string): void;
+  /** Compressed bytes read so far, and the file size. */
+  onProgress?(done: number, total: number): void;
+}
+
+function corrupt(what: string, detail: string): StrataError {
+  return new StrataError('corrupt_file', `The ${what} file is damaged or truncated: ${detail}. Nothing was changed.`);
+}
+
+/**
+ * Reads a gzip file and hands out its text in order, synchronously (run it in a worker).
+ * Refuses: a file that is not gzip, corrupt or truncated data (including a missing trailer,
+ * which fflate alone would accept), a CRC or length mismatch, more than one gzip member,
+ * invalid UTF-8, and more decompressed bytes than the cap (stopped as soon as it is crossed).
+ */
+export function gunzipFileToText(file: string, opts: GunzipTextOptions): { compressedBytes: number; bytes: number } {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(2);
+    const headRead = fs.readSync(fd, head, 0, 2, 0);
+    if (headRead < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
+      throw new StrataError(
+        'not_gzip',
+        `This file is not a gzipped Strata ${opts.what} (it does not start with the gzip signature). Nothing was changed.`,
+      );
+    }
+    if (size < 18) throw corrupt(opts.what, 'the file is too short to be complete');
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    let bytes = 0;
+    let crc = 0;
+    let members = 0;
+    const gunzip = new Gunzip((chunk) => {
+      bytes += chunk.length;
+      if (bytes > opts.maxDecompressedBytes) {
+        throw new StrataError(
+          'too_large',
+          `The ${opts.what} unpacks to more than ${opts.maxDecompressedBytes} bytes, the limit for imports ` +
+            `(a damaged file or a gzip bomb). Nothing was changed.`,
+        );
+      }
+      crc = zlib.crc32(chunk, crc);
+      let text: string;
+      try {
+        text = decoder.decode(chunk, { stream: true });
+      } catch {
+        throw new StrataError('invalid_file', `The ${opts.what} is not valid UTF-8 text. Nothing was changed.`);
+      }
+      if (text) opts.onText(text);
+    });
+    gunzip.onmember = () => {
+      members++;
+      throw corrupt(opts.what, 'it holds more than one gzip member');
+    };
+    const buf = Buffer.alloc(READ_CHUNK);
+    const trailer = Buffer.alloc(8);
+    let offset = 0;
+    try {
+      while (offset < size) {
+        const n = fs.readSync(fd, buf, 0, Math.min(READ_CHUNK, size - offset), offset);
+        if (n <= 0) break;
+        offset += n;
+        // The push copies what it needs, so the read buffer can be reused.
+        gunzip.push(buf.subarray(0, n), offset >= size);
+        opts.onProgress?.(offset, size);
+      }
+    } catch (e) {
+      if (e instanceof StrataError) throw e;
+      throw corrupt(opts.what, (e as Error).message);
+    }
+    void members;
+    try {
+      const rest = decoder.decode();
+      if (rest) opts.onText(rest);
+    } catch {
+      throw new StrataError('invalid_file', `The ${opts.what} is not valid UTF-8 text. Nothing was changed.`);
+    }
+    fs.readSync(fd, trailer, 0, 8, size - 8);
+    const wantCrc = trailer.readUInt32LE(0);
+    const wantSize = trailer.readUInt32LE(4);
+    if (wantSize !== bytes % 2 ** 32 || wantCrc !== crc >>> 0) {
+      throw corrupt(opts.what, 'the gzip trailer does not match the data (cut off or altered)');
+    }
+    return { compressedBytes: size, bytes };
+  } finally {
+    fs.closeSync(fd);
+  }
+}

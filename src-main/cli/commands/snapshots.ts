@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import { defineCommand, type CliContext } from '../command';
+import { noPositionals, onePositional } from './args';
+import { StrataApp } from '../../app/strata-app';
+import { StrataError } from '../../core/errors';
+import { formatBytes } from '../../snapshots/retention';
+import type { SnapshotEntry, SnapshotSidecar } from '../../snapshots';
+
+/** Opens the app core for one command; restore-type commands take the data-folder lock. */
+async function withApp<T>(ctx: CliContext, fn: (app: StrataApp) => Promise<T>, opts: { exclusive?: boolean } = {}): Promise<T> {
+  const app = await StrataApp.open({ dataDir: ctx.dataDir, owner: 'cli', logger: ctx.logger, exclusive: opts.exclusive ?? false });
+  const off = app.events.on('progress', (p) => {
+    if (!p.finished) ctx.progress(`${p.kind} ${p.phase}`, p.done, p.total);
+  });
+  try {
+    return await fn(app);
+  } finally {
+    off();
+    await app.close();
+  }
+}
+
+const describe = (s: SnapshotSidecar) =>
+  `${s.id}  ${s.tier.padEnd(13)} ${s.createdAt}  ${formatBytes(s.stored.sizeBytes).padStart(9)}  ` +
+  `${s.lastVerify ? (s.lastVerify.ok ? 'verified' : 'FAILED verify') : s.check.ok ? 'checked' : 'FAILED check'}` +
+  `${s.pinned ? '  pinned' : ''}${s.label ? `  "${s.label}"` : ''}`;
+
+const publicEntry = ({ sidecarPath: _s, ...rest }: SnapshotEntry) => rest;
+
+export const backupCommand = defineCommand({
+  name: 'backup',
+  summary: 'Take a snapshot now (tier manual) and print its sidecar.',
+  usage: 'backup [--label TEXT]',
+  options: { label: { type: 'string', description: 'a label to find it by later' } },
+  args: z.object({ positionals: noPositionals, label: z.string().trim().min(1).max(200).optional() }),
+  run: (ctx, a) => withApp(ctx, (app) => app.snapshots.create({ tier: 'manual', label: a.label ?? null })),
+  print: (s) => `Snapshot ${s.id} written (${formatBytes(s.stored.sizeBytes)} from ${formatBytes(s.source.sizeBytes)}, ${s.durationMs} ms).`,
+});
+
+export const listCommand = defineCommand({
+  name: 'list',
+  summary: 'List snapshots, newest first, with the path of each stored file.',
+  usage: 'list',
+  args: z.object({ positionals: noPositionals }),
+  run: (ctx) => withApp(ctx, async (app) => (await app.snapshots.list()).map(publicEntry)),
+  print: (list) => (list.length ? list.map((s) => describe(s)).join('\n') : 'No snapshots yet. Run `strata backup`.'),
+});
+
+export const verifyCommand = defineCommand({
+  name: 'verify',
+  summary: 'Check snapshots: checksum, decompression, integrity_check and record counts. Exits 1 if any fails.',
+  usage: 'verify [ID...|--all]',
+  options: { all: { type: 'boolean', description: 'verify every snapshot' } },
+  args: z
+    .object({ positionals: z.array(z.string().max(100)), all: z.boolean().optional() })
+    .refine((a) => !(a.all && a.positionals.length), 'give snapshot ids or --all, not both'),
+  run: (ctx, a) =>
+    withApp(ctx, async (app) => {
+      let ids = a.positionals;
+      if (a.all || ids.length === 0) {
+        const list = await app.snapshots.list();
+        ids = a.all ? list.map((s) => s.id) : list.slice(0, 1).map((s) => s.id);
+      }
+      if (ids.length === 0) throw new StrataError('no_snapshots', 'There are no snapshots to verify yet.');
+      const results = [];
+      for (const id of ids) results.push(await app.snapshots.verify(id));
+      return { ok: results.every((r) => r.ok), results };
+    }),
+  print: (r) =>
+    r.results.map((x) => (x.ok ? `ok      ${x.id}` : `FAILED  ${x.id}: ${x.problems.join('; ')}`)).join('\n'),
+  exitCode: (r) => (r.ok ? 0 : 1),
+});
+
+export const restoreCommand = defineCommand({
+  name: 'restore',
+  summary: 'Replace the live database with a snapshot (after a pinned pre-restore snapshot). --undo reverts the last restore.',
+  usage: 'restore ID --yes | restore --undo --yes',
+  options: {
+    yes: { type: 'boolean', description: 'confirm: the current data is replaced (it stays in a pre-restore snapshot)' },
+    undo: { type: 'boolean', description: 'undo the most recent restore' },
+  },
+  args: z
+    .object({ positionals: z.array(z.string().max(100)).max(1, 'only one snapshot id'), yes: z.boolean().optional(), undo: z.boolean().optional() })
+    .refine((a) => a.yes === true, 'add --yes to confirm the restore')
+    .refine((a) => (a.undo ? a.positionals.length === 0 : a.positionals.length === 1), 'give one snapshot id, or --undo'),
+  run: (ctx, a) =>
+    withApp(ctx, (app) => (a.undo ? app.snapshots.undoRestore() : app.snapshots.restore(a.positionals[0]!)), { exclusive: true }),
+  print: (r) =>
+    `Restored ${r.restoredFrom} in ${r.durationMs} ms. ${r.preRestoreSnapshotId ? `The previous data is kept in ${r.preRestoreSnapshotId}; 'strata restore --undo --yes' brings it back.` : ''}`,
+});
+
+export const backupTestCommand = defineCommand({
+  name: 'backup-test',
+  summary: 'Restore drill: restore a snapshot (default: newest good) into a temp folder, check it and open it with the app.',
+  usage: 'backup-test [ID]',
+  args: z.object({ positionals: z.array(z.string().max(100)).max(1, 'only one snapshot id') }),
+  run: (ctx, a) => withApp(ctx, (app) => app.snapshots.drill(a.positionals[0])),
+  print: (r) => (r.ok ? `Drill ok: ${r.id} restores, passes integrity_check and opens with ${r.sessionsReadable} sessions.` : `Drill FAILED for ${r.id}: ${r.problems.join('; ')}`),
+  exitCode: (r) => (r.ok ? 0 : 1),
+});
+
+export const statsCommand = defineCommand({
+  name: 'stats',
+  summary: 'Backup health: status, last success per tier, next runs, storage used, free disk, last verify and drill.',
+  usage: 'stats',
+  args: z.object({ positionals: noPositionals }),
+  run: (ctx) => withApp(ctx, (app) => app.health()),
+  print: (h) =>
+    [
+      `status:        ${h.status}${h.reasons.length ? '\n  - ' + h.reasons.join('\n  - ') : ''}`,
+      `snapshots:     ${h.snapshotCount} (${formatBytes(h.totalStoredBytes)})`,
+      `newest good:   ${h.newestGoodAt ? new Date(h.newestGoodAt).toISOString() : 'none'}`,
+      `oldest:        ${h.oldestAt ? new Date(h.oldestAt).toISOString() : 'none'}`,
+      `free disk:     ${h.freeBytes !== null ? formatBytes(h.freeBytes) : 'unknown'}`,
+      `last verify:   ${h.lastVerify ? `${h.lastVerify.ok ? 'ok' : 'FAILED'} ${new Date(h.lastVerify.at).toISOString()}` : 'never'}`,
+      `last drill:    ${h.lastDrill ? `${h.lastDrill.ok ? 'ok' : 'FAILED'} ${new Date(h.lastDrill.at).toISOString()}` : 'never'}`,
+      'last success per tier:',
+      ...Object.entries(h.lastSuccessByTier).map(([t, at]) => `  ${t.padEnd(14)} ${at ? new Date(at).toISOString() : 'never'}`),
+    ].join('\n'),
+});
+
+export const pruneCommand = defineCommand({
+  name: 'prune',
+  summary: 'Apply the retention rules; --dry-run lists what would go and why.',
+  usage: 'prune [--dry-run]',
+  options: { 'dry-run': { type: 'boolean', description: 'change nothing, only explain' } },
+  args: z.object({ positionals: noPositionals, 'dry-run': z.boolean().optional() }),
+  run: (ctx, a) => withApp(ctx, (app) => app.prune({ dryRun: a['dry-run'] === true })),
+  print: (p) =>
+    [
+      ...p.decisions.map((d) => `${d.action === 'remove' ? 'remove' : 'keep  '}  ${d.id}  ${d.reasons.join('; ')}`),
+      ...p.warnings.map((w) => `warning: ${w}`),
+      `${p.remove.length} to remove, ${formatBytes(p.freedBytes)} freed.`,
+    ].join('\n'),
+});
+
+export const snapshotExportCommand = defineCommand({
+  name: 'snapshot export',
+  summary: 'Write a snapshot out as a plain SQLite file that any SQLite tool opens.',
+  usage: 'snapshot export ID --out FILE.db',
+  options: { out: { type: 'string', description: 'where to write the .db file' } },
+  args: z.object({ positionals: onePositional('snapshot ID'), out: z.string({ error: '--out FILE is required' }).min(1) }),
+  run: (ctx, a) => withApp(ctx, (app) => app.snapshots.exportPlain(a.positionals, a.out)),
+  print: (r) => `Wrote ${r.file} (${formatBytes(r.sizeBytes)}).`,
+});
+
+export const SNAPSHOT_COMMANDS = [
+  backupCommand,
+  listCommand,
+  verifyCommand,
+  restoreCommand,
+  backupTestCommand,
+  statsCommand,
+  pruneCommand,
+  snapshotExportCommand,
+];

@@ -1,0 +1,285 @@
+import { StrataError, toErrorPayload } from '../core/errors';
+import type { DataPaths } from '../core/paths';
+import type { StrataDatabase } from '../db';
+import { newOperationId, type StrataEvents } from '../app/events';
+import { describeZodError } from './errors';
+import { parseEvent, type EventName, type StrataEventMessage } from './events';
+import { OPERATIONS, isOperationName, type OperationName } from './operations';
+import type { TransferRegistry } from './transfers';
+import type { BackupConfigPatch, ErrorPayload, Output, ParsedInput } from './types';
+import { createTransferServices, type TransferServices } from './transfer-services';
+
+/**
+ * The one implementation of the contract, shared by Electron IPC and the headless host.
+ * Every call validates its input with the operation's zod schema before anything runs, and
+ * its output with the output schema (which also strips fields such as file paths). Errors
+ * become `{ code, message }`, never a stack.
+ */
+
+/** What the handlers need from StrataApp (src-main/app/strata-app.ts). */
+export interface HandlerApp {
+  readonly paths: DataPaths;
+  readonly events: StrataEvents;
+  readonly db: StrataDatabase;
+  readonly snapshots: {
+    list(): Promise<unknown[]>;
+    create(opts: { tier: 'manual'; label?: string; operationId?: string }): Promise<unknown>;
+    verify(id: string, opts?: { operationId?: string }): Promise<unknown>;
+    delete(id: string): Promise<void>;
+    restore(id: string, opts?: { operationId?: string }): Promise<unknown>;
+    undoRestore(opts?: { operationId?: string }): Promise<unknown>;
+    compare(id: string): Promise<unknown>;
+  };
+  health(): Promise<unknown>;
+  prune(opts: { dryRun: boolean }): Promise<unknown>;
+  backupConfig(): unknown;
+  setBackupConfig(partial: BackupConfigPatch): unknown;
+  beforeRiskyWrite(reason: string): Promise<unknown>;
+}
+
+export type OperationReply = { ok: true; result: unknown } | { ok: false; error: ErrorPayload };
+
+type Impl<N extends OperationName> = (input: ParsedInput<N>) => Promise<Output<N> | unknown> | Output<N> | unknown;
+type Impls = { [N in OperationName]: Impl<N> };
+
+export interface Handlers {
+  /** Validates, runs and validates again; resolves to the reply, never rejects. */
+  run(name: string, input: unknown): Promise<OperationReply>;
+  /** An app event in the contract's shape, or null when it does not fit (it is then not sent). */
+  toEvent(name: EventName, payload: unknown): StrataEventMessage | null;
+  readonly transfers: TransferRegistry;
+}
+
+export interface HandlerOptions {
+  transfers: TransferRegistry;
+  /** Replaces the archive and settings-file functions (tests). */
+  services?: TransferServices;
+}
+
+const opId = (given: string | undefined, kind: string) => given ?? newOperationId(kind);
+
+function newestFirst(list: unknown[]): unknown[] {
+  return [...list].sort((a, b) => {
+    const ta = String((a as { createdAt?: unknown }).createdAt ?? '');
+    const tb = String((b as { createdAt?: unknown }).createdAt ?? '');
+    return ta < tb ? 1 : ta > tb ? -1 : 0;
+  });
+}
+
+export function createHandlers(app: HandlerApp, opts: HandlerOptions): Handlers {
+  const { transfers } = opts;
+  const services = opts.services ?? createTransferServices();
+  const changed = (reason: 'delete' | 'edit' | 'import' | 'settings') => app.events.emit('data-changed', { reason });
+
+  /** Takes the safety snapshot and finds its id (the engine runs jobs one at a time, newest first). */
+  async function safetySnapshot(label: string): Promise<string | null> {
+    const result = await app.beforeRiskyWrite(label);
+    if (result && typeof result === 'object' && typeof (result as { id?: unknown }).id === 'string') {
+      return (result as { id: string }).id;
+    }
+    const list = newestFirst(await app.snapshots.list()) as { id: string; label?: string | null }[];
+    return list.find((s) => s.label === label)?.id ?? null;
+  }
+
+  const impls: Impls = {
+    listSessions(i) {
+      return {
+        sessions: app.db.sessions.list({
+          ...(i.search ? { search: i.search } : {}),
+          ...(i.limit !== undefined ? { limit: i.limit } : {}),
+          ...(i.offset !== undefined ? { offset: i.offset } : {}),
+        }),
+        totalSessions: app.db.sessions.count(),
+      };
+    },
+    getSession(i) {
+      const db = app.db;
+      const session = db.sessions.get(i.sessionId);
+      if (!session) throw new StrataError('not_found', 'That session no longer exists. Reload the list.');
+      return {
+        session,
+        messageCount: db.messages.countForSession(session.id),
+        messages: db.messages.listForSession(session.id, {
+          ...(i.afterSequence !== undefined ? { afterSequence: i.afterSequence } : {}),
+          limit: i.limit ?? 1000,
+        }),
+      };
+    },
+    createSession(i) {
+      const s = app.db.sessions.create({ title: i.title, ...(i.model !== undefined ? { model: i.model } : {}) });
+      changed('edit');
+      return s;
+    },
+    addMessage(i) {
+      const db = app.db;
+      if (!db.sessions.get(i.sessionId)) {
+        throw new StrataError('not_found', 'That session no longer exists. Reload the list.');
+      }
+      const m = db.messages.append(i.sessionId, {
+        role: i.role,
+        content: i.content,
+        ...(i.tokenCount !== undefined ? { tokenCount: i.tokenCount } : {}),
+      });
+      changed('edit');
+      return m;
+    },
+    deleteSession(i) {
+      const deleted = app.db.sessions.delete(i.sessionId);
+      if (deleted) changed('delete');
+      return { deleted };
+    },
+
+    async listSnapshots() {
+      return { snapshots: newestFirst(await app.snapshots.list()) };
+    },
+    createSnapshot(i) {
+      return app.snapshots.create({
+        tier: 'manual',
+        ...(i.label ? { label: i.label } : {}),
+        operationId: opId(i.operationId, 'snapshot'),
+      });
+    },
+    verifySnapshot(i) {
+      return app.snapshots.verify(i.snapshotId, { operationId: opId(i.operationId, 'verify') });
+    },
+    async deleteSnapshot(i) {
+      await app.snapshots.delete(i.snapshotId);
+      return { deleted: true };
+    },
+    compareSnapshot(i) {
+      return app.snapshots.compare(i.snapshotId);
+    },
+    restoreSnapshot(i) {
+      return app.snapshots.restore(i.snapshotId, { operationId: opId(i.operationId, 'restore') });
+    },
+    undoRestore(i) {
+      return app.snapshots.undoRestore({ operationId: opId(i.operationId, 'undo-restore') });
+    },
+
+    async getHealth() {
+      return app.health();
+    },
+    getBackupConfig() {
+      return app.backupConfig();
+    },
+    async setBackupConfig(i) {
+      await app.setBackupConfig(i);
+      return app.backupConfig();
+    },
+    previewPrune() {
+      return app.prune({ dryRun: true });
+    },
+
+    async exportSession(i) {
+      const db = app.db;
+      const session = db.sessions.get(i.sessionId);
+      if (!session) throw new StrataError('not_found', 'That session no longer exists. Reload the list.');
+      const operationId = opId(i.operationId, 'export');
+      const fileName = services.sessionExportName(session.title, i.format);
+      const entry = await transfers.createExport(fileName, (temp) =>
+        services.exportSession({
+          db,
+          sessionId: session.id,
+          format: i.format,
+          outFile: temp,
+          operationId,
+          events: app.events,
+        }),
+      );
+      return { transferId: entry.id, fileName: entry.fileName, bytes: entry.bytes };
+    },
+    async importArchive(i) {
+      const entry = transfers.resolve(i.transferId);
+      await app.beforeRiskyWrite('Before archive import');
+      const result = await services.importArchive({
+        db: app.db,
+        file: entry.file,
+        allowDuplicate: i.allowDuplicate,
+        operationId: opId(i.operationId, 'import'),
+        events: app.events,
+      });
+      transfers.release(entry.id);
+      changed('import');
+      return result;
+    },
+    async exportSettings(i) {
+      const db = app.db;
+      const fileName = services.settingsExportName();
+      const entry = await transfers.createExport(fileName, (temp) =>
+        services.exportSettings({ db, includeSecrets: i.includeSecrets, outFile: temp }),
+      );
+      return { transferId: entry.id, fileName: entry.fileName, bytes: entry.bytes };
+    },
+    previewSettingsImport(i) {
+      const entry = transfers.resolve(i.transferId);
+      return services.previewSettingsImport({ db: app.db, file: entry.file, mode: i.mode });
+    },
+    async importSettings(i) {
+      const entry = transfers.resolve(i.transferId);
+      const safetySnapshotId = await safetySnapshot('Before settings import');
+      const result = await services.importSettings({
+        db: app.db,
+        file: entry.file,
+        mode: i.mode,
+        safetySnapshotId,
+      });
+      transfers.release(entry.id);
+      changed('settings');
+      return result;
+    },
+  };
+
+  return {
+    transfers,
+    toEvent(name, payload) {
+      return parseEvent(name, payload);
+    },
+    async run(name, input) {
+      try {
+        if (!isOperationName(name)) throw new StrataError('unknown_operation', `There is no operation called ${name}.`);
+        const def = OPERATIONS[name];
+        const parsed = def.input.safeParse(input ?? {});
+        if (!parsed.success) throw new StrataError('invalid_input', describeZodError(parsed.error));
+        const raw = await (impls[name] as (i: unknown) => unknown)(parsed.data);
+        const out = def.output.safeParse(raw);
+        if (!out.success) {
+          // A mismatch is our bug, not the caller's: say so without internals.
+          throw new StrataError(
+            'internal',
+            `The reply to ${name} did not match the contract (${describeZodError(out.error)}).`,
+          );
+        }
+        return { ok: true, result: out.data };
+      } catch (e) {
+        return { ok: false, error: toErrorPayload(e) };
+      }
+    },
+  };
+}
+
+/** HTTP status for an error code (the host's replies). */
+export function statusForError(code: string): number {
+  switch (code) {
+    case 'invalid_input':
+    case 'invalid_config':
+    case 'usage':
+    case 'bad_request':
+      return 400;
+    case 'unauthorized':
+      return 401;
+    case 'forbidden':
+      return 403;
+    case 'not_found':
+    case 'unknown_operation':
+      return 404;
+    case 'too_large':
+      return 413;
+    case 'busy':
+    case 'locked':
+    case 'conflict':
+    case 'duplicate':
+      return 409;
+    default:
+      return 500;
+  }
+}

@@ -1,0 +1,7 @@
+// The contract's pure half: safe to import from the renderer (only zod, no Node modules).
+export * from './schemas';
+export * from './operations';
+export * from './events';
+export * from './errors';
+export * from './client';
+export type * from './types';

@@ -1,0 +1,279 @@
+import { z } from 'zod';
+
+/**
+ * Shapes shared by operations and events. Pure zod: the renderer imports this file, so no Node
+ * modules here. Inputs are strict and bounded; outputs strip unknown keys so nothing the
+ * renderer was not meant to see (such as file paths) crosses the bridge.
+ */
+
+// ---- identifiers ----------------------------------------------------------------------------
+
+/** Session ids are UUIDs for new sessions; older or imported ones may be any short token. */
+export const sessionIdSchema = z
+  .string()
+  .min(1, 'session id is required')
+  .max(200, 'session id is too long')
+  .regex(/^[\w.:-]+$/, 'session id may only contain letters, digits and . _ : -');
+
+/** Snapshot ids name files in the backup store, so no separators and no dot-dot. */
+export const snapshotIdSchema = z
+  .string()
+  .min(1, 'snapshot id is required')
+  .max(200, 'snapshot id is too long')
+  .regex(/^[A-Za-z0-9][\w.-]*$/, 'snapshot id may only contain letters, digits and . _ -')
+  .refine((s) => !s.includes('..'), 'snapshot id may not contain ..');
+
+/** A transfer id is 128 random bits as lowercase hex, handed out by the transport. Never a path. */
+export const transferIdSchema = z
+  .string()
+  .regex(/^[0-9a-f]{32}$/, 'transfer id must be the 32-character id handed out by the app');
+
+/** Lets the caller pick the id its progress events will carry, before the call returns. */
+export const operationIdSchema = z
+  .string()
+  .min(1)
+  .max(100, 'operation id is too long')
+  .regex(/^[\w.:-]+$/, 'operation id may only contain letters, digits and . _ : -');
+
+/** A file name as a person sees it (no folders): used for uploads and suggested save names. */
+export const fileNameSchema = z
+  .string()
+  .min(1, 'file name is required')
+  .max(255, 'file name is too long')
+  .refine((s) => !/[/\\\0]/.test(s) && s !== '.' && s !== '..', 'file name may not contain a folder');
+
+const count = z.number().int().min(0);
+const epochMs = z.number().int();
+const jsonObject = z.record(z.string(), z.unknown());
+
+// ---- sessions -------------------------------------------------------------------------------
+
+export const messageRoleSchema = z.enum(['system', 'user', 'assistant', 'tool']);
+
+export const sessionSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  model: z.string(),
+  createdAt: epochMs,
+  updatedAt: epochMs,
+  promptTokens: count,
+  completionTokens: count,
+  totalTokens: count,
+  costUsd: z.number(),
+  starred: z.boolean(),
+  metadata: jsonObject,
+});
+
+export const sessionSummarySchema = sessionSchema.extend({ messageCount: count });
+
+export const messageSchema = z.object({
+  id: z.string(),
+  sessionId: z.string(),
+  sequence: z.number().int(),
+  role: messageRoleSchema,
+  content: z.string(),
+  tokenCount: count,
+  createdAt: epochMs,
+  metadata: jsonObject,
+});
+
+// ---- snapshots ------------------------------------------------------------------------------
+
+export const TIERS = [
+  'startup',
+  'auto',
+  'hourly',
+  'daily',
+  'weekly',
+  'manual',
+  'pre-migration',
+  'pre-restore',
+] as const;
+export const tierSchema = z.enum(TIERS);
+
+const checkResultSchema = z.object({
+  ok: z.boolean(),
+  at: z.string(),
+  method: z.string(),
+  problems: z.array(z.string()),
+  durationMs: z.number().min(0).optional(),
+});
+
+/** The sidecar as the screens see it (file paths and fingerprints stay in main). */
+export const snapshotSchema = z.object({
+  formatVersion: z.number().int(),
+  id: z.string(),
+  tier: tierSchema,
+  label: z.string().nullable(),
+  pinned: z.boolean(),
+  /** ISO time. */
+  createdAt: z.string(),
+  source: z.object({ sizeBytes: count, pageSize: count, pageCount: count }),
+  stored: z.object({ sizeBytes: count, codec: z.string(), sha256: z.string() }),
+  schemaVersion: z.number().int(),
+  appVersion: z.string(),
+  counts: z.record(z.string(), count),
+  check: checkResultSchema,
+  durationMs: z.number().min(0),
+  lastVerify: checkResultSchema.nullable(),
+  lastDrill: checkResultSchema.nullable(),
+});
+
+export const verifyResultSchema = z.object({
+  id: z.string(),
+  ok: z.boolean(),
+  problems: z.array(z.string()),
+  /** ISO time. */
+  checkedAt: z.string(),
+  durationMs: z.number().min(0).optional(),
+});
+
+export const restoreResultSchema = z.object({
+  restoredFrom: z.string(),
+  preRestoreSnapshotId: z.string().nullable(),
+  durationMs: z.number().min(0),
+  /** Rows per table in the data now in place. */
+  counts: z.record(z.string(), count).optional(),
+});
+
+export const tableCountsSchema = z.record(z.string(), count);
+
+// ---- health ---------------------------------------------------------------------------------
+
+export const healthStatusSchema = z.enum(['ok', 'warning', 'error']);
+
+/** What the Backups screen shows at the top. Times are ms since epoch, null when never. */
+export const healthReportSchema = z.object({
+  status: healthStatusSchema,
+  /** Plain sentences for people, errors first; empty when status is ok. */
+  reasons: z.array(z.string()),
+  checkedAt: epochMs,
+  lastSuccessByTier: z.record(z.string(), epochMs.nullable()),
+  /** Keyed by scheduler job name (tier jobs use the tier name; also "drill"). */
+  nextRunByTier: z.record(z.string(), epochMs.nullable()),
+  snapshotCount: count,
+  totalStoredBytes: z.number().min(0),
+  oldestAt: epochMs.nullable(),
+  newestAt: epochMs.nullable(),
+  newestGoodAt: epochMs.nullable(),
+  freeBytes: z.number().nullable(),
+  totalBytes: z.number().nullable(),
+  lastVerify: z.object({ at: epochMs, ok: z.boolean(), id: z.string() }).nullable(),
+  lastDrill: z.object({ at: epochMs, ok: z.boolean(), id: z.string(), message: z.string().optional() }).nullable(),
+  failures: z.array(z.object({ job: z.string(), error: z.string(), at: epochMs.nullable(), consecutive: count })),
+});
+
+// ---- backup configuration ---------------------------------------------------------------------
+
+const keepCount = z.number().int().min(0).max(100_000);
+const automaticTierFlags = {
+  startup: z.boolean(),
+  auto: z.boolean(),
+  hourly: z.boolean(),
+  daily: z.boolean(),
+  weekly: z.boolean(),
+};
+const keepCounts = {
+  startup: keepCount,
+  auto: keepCount,
+  hourly: keepCount,
+  daily: keepCount,
+  weekly: keepCount,
+  manual: keepCount,
+};
+const retentionFields = {
+  /** Automatic tiers older than this go; null means no age limit. */
+  maxAgeDays: z.number().int().min(1).max(36_500).nullable(),
+  /** Cap on all stored snapshots together; null for no cap. */
+  maxTotalBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable(),
+  /** Free-disk guard: keep at least max(minFreeBytes, minFreeRatio x disk size) free. */
+  minFreeBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  minFreeRatio: z.number().min(0).max(0.9),
+};
+const configFields = {
+  /** Master switch for scheduled snapshots (manual ones always work). */
+  enabled: z.boolean(),
+  autoIntervalMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
+  /** Day of the weekly snapshot: 0 = Sunday ... 6 = Saturday, local time. */
+  weeklyDay: z.number().int().min(0).max(6),
+  /** Days between automatic restore drills; 0 turns them off. */
+  drillIntervalDays: z.number().int().min(0).max(365),
+};
+
+export const backupConfigSchema = z.object({
+  ...configFields,
+  tiers: z.object(automaticTierFlags),
+  retention: z.object({ keep: z.object(keepCounts), ...retentionFields }),
+});
+
+/** A partial change: only the fields given are changed. */
+export const backupConfigPatchSchema = z.strictObject({
+  enabled: configFields.enabled.optional(),
+  autoIntervalMinutes: configFields.autoIntervalMinutes.optional(),
+  weeklyDay: configFields.weeklyDay.optional(),
+  drillIntervalDays: configFields.drillIntervalDays.optional(),
+  tiers: z.strictObject(automaticTierFlags).partial().optional(),
+  retention: z
+    .strictObject({ keep: z.strictObject(keepCounts).partial().optional(), ...retentionFields })
+    .partial()
+    .optional(),
+});
+
+/** What retention would do now, newest first, with the reasons in words. */
+export const prunePlanSchema = z.object({
+  decisions: z.array(
+    z.object({
+      id: z.string(),
+      tier: tierSchema,
+      /** ms since epoch. */
+      createdAt: epochMs,
+      action: z.enum(['keep', 'remove']),
+      reasons: z.array(z.string()),
+    }),
+  ),
+  remove: z.array(z.string()),
+  freedBytes: count,
+  warnings: z.array(z.string()),
+  diskGuard: z
+    .object({ requiredFreeBytes: count, freeBytes: count, freeAfterBytes: z.number(), ok: z.boolean() })
+    .nullable(),
+});
+
+// ---- transfers ------------------------------------------------------------------------------
+
+export const transferSchema = z.object({ transferId: z.string(), fileName: z.string(), bytes: count });
+
+export const settingsImportModeSchema = z.enum(['merge', 'replace']);
+
+export const settingsChangeSchema = z.object({
+  /** What kind of thing the change is about, such as "setting", "prompt", "favorite action". */
+  kind: z.string(),
+  key: z.string(),
+  change: z.enum(['add', 'update', 'remove', 'unchanged']),
+  secret: z.boolean(),
+  /** Short readable forms of the values (secrets are never shown). */
+  before: z.string().nullable(),
+  after: z.string().nullable(),
+});
+
+export const settingsPreviewSchema = z.object({
+  mode: settingsImportModeSchema,
+  changes: z.array(settingsChangeSchema),
+  summary: z.object({ add: count, update: count, remove: count, unchanged: count }),
+  warnings: z.array(z.string()),
+});
+
+export const settingsImportResultSchema = z.object({
+  mode: settingsImportModeSchema,
+  summary: z.object({ add: count, update: count, remove: count, unchanged: count }),
+  /** The pinned safety snapshot taken before the import, to undo it with a restore. */
+  safetySnapshotId: z.string().nullable(),
+});
+
+// ---- errors ---------------------------------------------------------------------------------
+
+export const errorPayloadSchema = z.object({ code: z.string(), message: z.string() });

@@ -1,0 +1,178 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import crypto from 'node:crypto';
+import zlib from 'node:zlib';
+import { promisify } from 'node:util';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { StrataError } from '../core/errors';
+
+const gzipAsync = promisify(zlib.gzip);
+
+/**
+ * Snapshot codec "gzip": the file is cut into fixed-size members, each gzipped on its own and
+ * concatenated. The result is a standard gzip file (`gunzip` reads it whole), and members are
+ * compressed in parallel on libuv's thread pool. Level 1 was chosen by measurement: on the
+ * 256 MiB demo database it compressed 4.2x at ~115 MB/s per core, against 4.45x at ~75 MB/s for
+ * level 3 (see docs/snapshot-format.md and `npm run bench`).
+ */
+export const GZIP_LEVEL = 1;
+export const MEMBER_BYTES = 8 * 1024 * 1024;
+
+export interface CompressResult {
+  sha256: string;
+  sizeBytes: number;
+  /** Compressed size of each member, in order: lets a reader decompress members in parallel. */
+  members: number[];
+}
+
+export async function compressFileToGzipMembers(
+  src: string,
+  dst: string,
+  opts: { level?: number; memberBytes?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<CompressResult> {
+  const memberBytes = opts.memberBytes ?? MEMBER_BYTES;
+  const parallel = Math.max(2, Math.min(4, os.availableParallelism?.() ?? 2));
+  const fdIn = fs.openSync(src, 'r');
+  const fdOut = fs.openSync(dst, 'w', 0o600);
+  const hash = crypto.createHash('sha256');
+  let written = 0;
+  const members: number[] = [];
+  try {
+    const total = fs.fstatSync(fdIn).size;
+    let offset = 0;
+    const inflight: Promise<Buffer>[] = [];
+    while (offset < total || inflight.length) {
+      while (offset < total && inflight.length < parallel) {
+        const buf = Buffer.allocUnsafe(Math.min(memberBytes, total - offset));
+        const n = fs.readSync(fdIn, buf, 0, buf.length, offset);
+        if (n <= 0) throw new StrataError('copy_changed', 'The snapshot copy shrank while it was being compressed.');
+        offset += n;
+        inflight.push(gzipAsync(buf.subarray(0, n), { level: opts.level ?? GZIP_LEVEL }));
+      }
+      const out = await inflight.shift()!;
+      fs.writeSync(fdOut, out);
+      hash.update(out);
+      written += out.length;
+      members.push(out.length);
+      opts.onProgress?.(offset - inflight.length * memberBytes, total);
+    }
+    if (total === 0) {
+      // An empty source still yields a valid (empty) gzip member.
+      const out = zlib.gzipSync(Buffer.alloc(0));
+      fs.writeSync(fdOut, out);
+      hash.update(out);
+      written += out.length;
+      members.push(out.length);
+    }
+    fs.fsyncSync(fdOut);
+  } finally {
+    fs.closeSync(fdIn);
+    fs.closeSync(fdOut);
+  }
+  return { sha256: hash.digest('hex'), sizeBytes: written, members };
+}
+
+export interface DecompressResult {
+  sha256: string;
+  storedBytes: number;
+  outputBytes: number;
+}
+
+const gunzipAsync = promisify(zlib.gunzip);
+
+/**
+ * Decompresses members in parallel when their sizes are known (every snapshot this version
+ * writes), hashing the stored bytes as they are read. Falls back to one gunzip stream.
+ */
+export async function decompressGzipFile(
+  src: string,
+  dst: string,
+  opts: { members?: number[]; maxOutputBytes?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<DecompressResult> {
+  const total = fs.statSync(src).size;
+  const members = opts.members;
+  if (!members || members.reduce((a, b) => a + b, 0) !== total) return decompressGzipStream(src, dst, opts);
+  const parallel = Math.max(2, Math.min(4, os.availableParallelism?.() ?? 2));
+  const max = opts.maxOutputBytes ?? Number.MAX_SAFE_INTEGER;
+  const hash = crypto.createHash('sha256');
+  const fdIn = fs.openSync(src, 'r');
+  const fdOut = fs.openSync(dst, 'w', 0o600);
+  let storedBytes = 0;
+  let outputBytes = 0;
+  try {
+    let next = 0;
+    let offset = 0;
+    const inflight: Promise<Buffer>[] = [];
+    while (next < members.length || inflight.length) {
+      while (next < members.length && inflight.length < parallel) {
+        const buf = Buffer.allocUnsafe(members[next]!);
+        const n = fs.readSync(fdIn, buf, 0, buf.length, offset);
+        offset += n;
+        storedBytes += n;
+        hash.update(buf.subarray(0, n));
+        next++;
+        inflight.push(
+          gunzipAsync(buf.subarray(0, n), { maxOutputLength: Math.min(max, 2 ** 31 - 1) }).catch((e: Error) => {
+            throw new StrataError('corrupt_snapshot', `The stored snapshot could not be decompressed: ${e.message}`);
+          }),
+        );
+      }
+      const out = await inflight.shift()!;
+      outputBytes += out.length;
+      if (outputBytes > max) throw new StrataError('too_large', 'The snapshot decompresses to more than its recorded size.');
+      fs.writeSync(fdOut, out);
+      opts.onProgress?.(storedBytes, total);
+    }
+    fs.fsyncSync(fdOut);
+  } finally {
+    fs.closeSync(fdIn);
+    fs.closeSync(fdOut);
+  }
+  return { sha256: hash.digest('hex'), storedBytes, outputBytes };
+}
+
+/**
+ * Streams a stored file through SHA-256 and gunzip into `dst` (fsynced). The hash covers the
+ * stored bytes exactly, so a flipped byte anywhere is caught even where gzip would not notice.
+ */
+async function decompressGzipStream(
+  src: string,
+  dst: string,
+  opts: { maxOutputBytes?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<DecompressResult> {
+  const total = fs.statSync(src).size;
+  const hash = crypto.createHash('sha256');
+  let storedBytes = 0;
+  let outputBytes = 0;
+  const max = opts.maxOutputBytes ?? Number.MAX_SAFE_INTEGER;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      storedBytes += chunk.length;
+      opts.onProgress?.(storedBytes, total);
+      cb(null, chunk);
+    },
+  });
+  const limit = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      outputBytes += chunk.length;
+      if (outputBytes > max) cb(new StrataError('too_large', 'The snapshot decompresses to more than its recorded size.'));
+      else cb(null, chunk);
+    },
+  });
+  const out = fs.createWriteStream(dst, { mode: 0o600 });
+  try {
+    await pipeline(fs.createReadStream(src, { highWaterMark: 1 << 20 }), tap, zlib.createGunzip({ chunkSize: 1 << 20 }), limit, out);
+  } catch (e) {
+    if (e instanceof StrataError) throw e;
+    throw new StrataError('corrupt_snapshot', `The stored snapshot could not be decompressed: ${(e as Error).message}`);
+  }
+  const fd = fs.openSync(dst, 'r+');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { sha256: hash.digest('hex'), storedBytes, outputBytes };
+}

@@ -1,0 +1,218 @@
+import { z } from 'zod';
+import { TIERS, tierSchema, type BackupConfig, type Tier } from './config';
+import { formatBytes, requiredFreeBytes } from './retention';
+import type { SchedulerState } from './scheduler';
+
+// Only zod, date-fns and pure modules at the top level, so the contract (and the renderer) can import the schema.
+
+const timestamp = z.number();
+
+export const healthReportSchema = z.object({
+  status: z.enum(['ok', 'warning', 'error']),
+  /** Plain sentences for people, errors first; empty when status is ok. */
+  reasons: z.array(z.string()),
+  checkedAt: timestamp,
+  lastSuccessByTier: z.record(tierSchema, timestamp.nullable()),
+  /** Keyed by scheduler job name (tier jobs use the tier name). */
+  nextRunByTier: z.record(z.string(), timestamp.nullable()),
+  snapshotCount: z.number().int().min(0),
+  totalStoredBytes: z.number().min(0),
+  oldestAt: timestamp.nullable(),
+  newestAt: timestamp.nullable(),
+  newestGoodAt: timestamp.nullable(),
+  freeBytes: z.number().nullable(),
+  totalBytes: z.number().nullable(),
+  lastVerify: z.object({ at: timestamp, ok: z.boolean(), id: z.string() }).nullable(),
+  lastDrill: z.object({ at: timestamp, ok: z.boolean(), id: z.string(), message: z.string().optional() }).nullable(),
+  failures: z.array(
+    z.object({ job: z.string(), error: z.string(), at: timestamp.nullable(), consecutive: z.number().int().min(0) }),
+  ),
+});
+
+export type HealthReport = z.infer<typeof healthReportSchema>;
+export type HealthStatus = HealthReport['status'];
+
+export interface HealthSnapshot {
+  id: string;
+  tier: Tier;
+  createdAt: number;
+  storedBytes: number;
+  good: boolean;
+  pinned: boolean;
+}
+
+export interface HealthInput {
+  now: number;
+  config: BackupConfig;
+  snapshots: HealthSnapshot[];
+  scheduler: SchedulerState | null;
+  disk: { freeBytes: number; totalBytes: number } | null;
+  lastVerify: { at: number; ok: boolean; id: string } | null;
+  lastDrill: { at: number; ok: boolean; id: string; message?: string } | null;
+  pausedForDisk?: boolean;
+}
+
+const MINUTE = 60_000;
+
+/** Pure: judges backup health from facts gathered by the engine. */
+export function computeHealth(input: HealthInput): HealthReport {
+  const { now, config, snapshots, scheduler, disk } = input;
+  const errors: string[] = [];
+  const warnings: string[] = [];
+
+  const lastSuccessByTier = Object.fromEntries(TIERS.map((t) => [t, null])) as Record<Tier, number | null>;
+  let oldestAt: number | null = null;
+  let newestAt: number | null = null;
+  let newestGoodAt: number | null = null;
+  let totalStoredBytes = 0;
+  let failedCount = 0;
+  for (const s of snapshots) {
+    totalStoredBytes += s.storedBytes;
+    oldestAt = oldestAt === null ? s.createdAt : Math.min(oldestAt, s.createdAt);
+    newestAt = newestAt === null ? s.createdAt : Math.max(newestAt, s.createdAt);
+    if (!s.good) {
+      failedCount++;
+      continue;
+    }
+    newestGoodAt = newestGoodAt === null ? s.createdAt : Math.max(newestGoodAt, s.createdAt);
+    const prev = lastSuccessByTier[s.tier];
+    if (s.tier in lastSuccessByTier)
+      lastSuccessByTier[s.tier] = prev == null ? s.createdAt : Math.max(prev, s.createdAt);
+  }
+
+  // Failures of scheduled jobs.
+  const failures: HealthReport['failures'] = [];
+  const nextRunByTier: Record<string, number | null> = {};
+  for (const [job, st] of Object.entries(scheduler?.jobs ?? {})) {
+    nextRunByTier[job] = st.nextRunAt;
+    if (st.lastResult === 'failed') {
+      const error = st.lastError ?? 'unknown error';
+      failures.push({ job, error, at: st.lastAttemptAt, consecutive: st.consecutiveFailures });
+      const retryNote = st.nextRunAt !== null ? ` It will try again ${describeWhen(st.nextRunAt, now)}.` : '';
+      errors.push(
+        `The ${jobLabel(job)} failed ${plural(st.consecutiveFailures, 'time')} in a row: ${sentence(error)}${retryNote}`,
+      );
+    } else if (st.lastError !== null) {
+      warnings.push(`The ${jobLabel(job)} failed and is being retried: ${sentence(st.lastError)}`);
+    }
+  }
+
+  // Staleness: a skipped auto run means nothing changed since the newest good snapshot, so it still protects.
+  const intervalMs = config.autoIntervalMinutes * MINUTE;
+  const autoJob = scheduler?.jobs['auto'];
+  const confirmedAt =
+    !input.pausedForDisk && autoJob?.lastResult === 'skipped' && newestGoodAt !== null ? autoJob.lastSuccessAt : null;
+  const protectedAt = newestGoodAt === null ? null : Math.max(newestGoodAt, confirmedAt ?? newestGoodAt);
+  if (protectedAt === null) {
+    warnings.push(
+      snapshots.length === 0 ? 'There is no backup yet.' : 'There is no good backup: every backup failed its check.',
+    );
+  } else if (now - protectedAt > 2 * intervalMs) {
+    warnings.push(
+      `The newest good backup is ${formatAge(now - protectedAt)} old (more than twice the ${config.autoIntervalMinutes}-minute interval).`,
+    );
+  }
+
+  if (!config.enabled) warnings.push('Automatic backups are turned off in the settings.');
+  else if (!config.tiers.auto)
+    warnings.push('Backups every few minutes (the auto tier) are turned off in the settings.');
+
+  let freeBytes: number | null = null;
+  let totalBytes: number | null = null;
+  if (disk) {
+    freeBytes = disk.freeBytes;
+    totalBytes = disk.totalBytes;
+    const required = requiredFreeBytes(disk, config.retention);
+    if (disk.freeBytes < required) {
+      warnings.push(
+        `Disk space is low: ${formatBytes(disk.freeBytes)} free, and backups keep at least ${formatBytes(required)} free.`,
+      );
+    }
+  }
+  if (input.pausedForDisk) {
+    warnings.push('Automatic backups are paused because the disk is almost full. Free some disk space to resume them.');
+  }
+
+  if (input.lastVerify && !input.lastVerify.ok) {
+    warnings.push(
+      `The last verify failed: backup ${input.lastVerify.id} is damaged (${describeWhen(input.lastVerify.at, now)}).`,
+    );
+  }
+  if (input.lastDrill && !input.lastDrill.ok) {
+    const why = input.lastDrill.message ? `: ${sentence(input.lastDrill.message)}` : '.';
+    warnings.push(
+      `The last restore drill (backup ${input.lastDrill.id}, ${describeWhen(input.lastDrill.at, now)}) failed${why}`,
+    );
+  }
+  if (failedCount > 0) {
+    warnings.push(
+      `${plural(failedCount, 'backup')} failed ${failedCount === 1 ? 'its' : 'their'} check and cannot be restored.`,
+    );
+  }
+
+  const status: HealthStatus = errors.length ? 'error' : warnings.length ? 'warning' : 'ok';
+  return {
+    status,
+    reasons: [...errors, ...warnings],
+    checkedAt: now,
+    lastSuccessByTier,
+    nextRunByTier,
+    snapshotCount: snapshots.length,
+    totalStoredBytes,
+    oldestAt,
+    newestAt,
+    newestGoodAt,
+    freeBytes,
+    totalBytes,
+    lastVerify: input.lastVerify,
+    lastDrill: input.lastDrill,
+    failures,
+  };
+}
+
+/** Free and total bytes of the file system holding `dir` (or its nearest existing parent). */
+export async function probeDisk(dir: string): Promise<{ freeBytes: number; totalBytes: number }> {
+  // Loaded lazily so this module stays importable where node:fs is not available.
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+  let current = path.resolve(dir);
+  for (;;) {
+    try {
+      const s = await fs.statfs(current);
+      // bavail: blocks an unprivileged process may use, which is what our writes get.
+      return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+    } catch (e) {
+      const parent = path.dirname(current);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || parent === current) throw e;
+      current = parent;
+    }
+  }
+}
+
+function jobLabel(job: string): string {
+  if ((TIERS as readonly string[]).includes(job)) return `${job} backup`;
+  return `${job} job`;
+}
+
+function sentence(text: string): string {
+  const t = text.trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function formatAge(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / MINUTE));
+  if (minutes < 120) return plural(minutes, 'minute');
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return plural(hours, 'hour');
+  return plural(Math.round(hours / 24), 'day');
+}
+
+function describeWhen(at: number, now: number): string {
+  const d = at - now;
+  if (Math.abs(d) < MINUTE) return 'now';
+  return d > 0 ? `in ${formatAge(d)}` : `${formatAge(-d)} ago`;
+}

@@ -1,0 +1,100 @@
+import { useState } from 'react';
+import { ConfirmDialog } from '../../components/Dialog';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { RunningWork } from '../../components/RunningWork';
+import { formatCount, formatTime, tableLabel } from '../../format';
+import { useBackups } from '../../store/backups';
+import { useRestore } from '../../store/restore';
+
+/** The tables people care about first; others follow alphabetically. */
+const FIRST = ['sessions', 'messages', 'settings', 'custom_prompts', 'favorite_actions'];
+
+export function CompareCard() {
+  const { snapshotId, comparison, phase, error, restore, refreshComparison } = useRestore();
+  const snapshot = useBackups((s) => s.snapshots.find((x) => x.id === snapshotId) ?? null);
+  const [confirming, setConfirming] = useState(false);
+  const busy = phase === 'restoring' || phase === 'undoing';
+
+  if (!snapshotId) return null;
+
+  const tables = comparison
+    ? [...new Set([...Object.keys(comparison.snapshot), ...Object.keys(comparison.current)])].sort((a, b) => {
+        const ia = FIRST.indexOf(a);
+        const ib = FIRST.indexOf(b);
+        if (ia !== -1 || ib !== -1) return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib);
+        return a.localeCompare(b);
+      })
+    : [];
+
+  return (
+    <section className="card" aria-labelledby="compare-heading">
+      <h2 id="compare-heading">2. See what it holds, then restore</h2>
+      {phase === 'comparing' && !comparison && <p className="muted">Reading the backup…</p>}
+      {comparison && (
+        <table aria-label="Rows per table in the backup and now">
+          <thead>
+            <tr>
+              <th scope="col">What</th>
+              <th scope="col" className="num">
+                In the backup
+              </th>
+              <th scope="col" className="num">
+                Now
+              </th>
+              <th scope="col" className="num">
+                Difference
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {tables.map((t) => {
+              const then = comparison.snapshot[t] ?? 0;
+              const now = comparison.current[t] ?? 0;
+              const diff = then - now;
+              return (
+                <tr key={t} className={diff !== 0 ? 'changed' : undefined} data-table={t}>
+                  <th scope="row">{tableLabel(t)}</th>
+                  <td className="num">{formatCount(then)}</td>
+                  <td className="num">{formatCount(now)}</td>
+                  <td className="num">
+                    {diff === 0 ? <span className="muted">same</span> : `${diff > 0 ? '+' : '−'}${formatCount(Math.abs(diff))}`}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      <ErrorNotice error={phase === 'done' ? null : error} title="The restore did not happen" onRetry={() => void refreshComparison()} />
+      <RunningWork kinds={['restore', 'undo-restore']} title="Restore progress" />
+      <div className="btn-row">
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={!comparison || busy}
+          onClick={() => setConfirming(true)}
+        >
+          Restore
+        </button>
+        <span className="muted small">Your data as it is now is saved first, so you can undo this.</span>
+      </div>
+      {confirming && (
+        <ConfirmDialog
+          title="Restore this backup?"
+          confirmLabel="Yes, restore"
+          onConfirm={() => {
+            setConfirming(false);
+            void restore();
+          }}
+          onCancel={() => setConfirming(false)}
+        >
+          <p>
+            Your sessions and settings will be replaced by the backup from{' '}
+            {snapshot ? formatTime(snapshot.createdAt) : 'the chosen time'}. A copy of your data as it is now is kept,
+            and “Undo restore” puts it back.
+          </p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}

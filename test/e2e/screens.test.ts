@@ -1,0 +1,318 @@
+import AxeBuilder from '@axe-core/playwright';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureRendererBuilt, launchChromium, SCREENSHOTS, startHost, type Host } from './host';
+
+/**
+ * The screens in Debian's Chromium against `strata serve` on a real temp data folder: what a
+ * person does to protect, lose and get back their data. Tests share one page and run in order.
+ */
+
+let host: Host;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const pageErrors: string[] = [];
+const downloadsDir = path.join(SCREENSHOTS, '..', 'downloads');
+
+const SESSION_TITLE = 'Trip to Lisbon';
+
+function nav(name: string) {
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name, exact: true });
+}
+
+async function openScreen(name: 'Sessions' | 'Backups' | 'Restore' | 'Settings') {
+  await nav(name).click();
+  await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(name);
+}
+
+function button(name: string) {
+  return page.getByRole('button', { name, exact: true });
+}
+
+/** Screenshot in light and dark, and axe with zero serious or critical violations in both. */
+async function checkScreen(name: string) {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${scheme}.png`), fullPage: true });
+    const result = await new AxeBuilder({ page }).analyze();
+    const bad = result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${scheme}: ${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    expect(bad, `accessibility problems on ${name}`).toEqual([]);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+async function sessionItem(title: string) {
+  return page.getByRole('list', { name: 'Sessions' }).getByRole('button', { name: new RegExp(`^${title}`) });
+}
+
+beforeAll(async () => {
+  ensureRendererBuilt();
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  fs.mkdirSync(downloadsDir, { recursive: true });
+  host = await startHost();
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+  page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
+  await page.goto(host.url);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.stop();
+});
+
+describe('Strata in a browser against strata serve', () => {
+  it('opens with the token taken out of the address bar and no errors', async () => {
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Sessions');
+    expect(page.url()).not.toContain('token=');
+    expect(await page.evaluate(() => sessionStorage.length)).toBeGreaterThan(0);
+    // A reload still works: the token is in sessionStorage.
+    await page.reload();
+    await expect.poll(() => page.getByText(/No sessions yet|sessions?$/).first().isVisible()).toBe(true);
+    await checkScreen('sessions-empty');
+  });
+
+  it('creates a session and adds messages', async () => {
+    await page.getByLabel('New session title').fill(SESSION_TITLE);
+    await page.getByLabel('New session title').press('Enter');
+    await expect.poll(() => page.getByRole('heading', { level: 2, name: SESSION_TITLE }).isVisible()).toBe(true);
+
+    await page.getByLabel('Message', { exact: true }).fill('Where should we stay in Alfama?');
+    await button('Add message').click();
+    await expect.poll(() => page.getByText('Where should we stay in Alfama?').isVisible()).toBe(true);
+    // The role flips to assistant for the reply; Ctrl+Enter adds it from the keyboard.
+    expect(await page.getByLabel('Role').inputValue()).toBe('assistant');
+    await page.getByLabel('Message', { exact: true }).fill('A small guesthouse near the Sé is quiet and central.');
+    await page.getByLabel('Message', { exact: true }).press('Control+Enter');
+    await expect.poll(() => page.getByText('A small guesthouse near the Sé').isVisible()).toBe(true);
+
+    const item = await sessionItem(SESSION_TITLE);
+    await expect.poll(() => item.textContent()).toContain('2 messages');
+
+    // Search narrows the list, and says so.
+    await page.getByLabel('Search sessions').fill('zzz-nothing');
+    await expect.poll(() => page.getByText('No session title matches.').isVisible()).toBe(true);
+    await page.getByLabel('Search sessions').fill('lisbon');
+    await expect.poll(async () => (await sessionItem(SESSION_TITLE)).isVisible()).toBe(true);
+    await page.getByLabel('Search sessions').fill('');
+    await checkScreen('sessions');
+  });
+
+  it('backs up now with a label, with health at the top', async () => {
+    await openScreen('Backups');
+    await page.getByLabel('Label (optional)').fill('Before cleanup');
+    await button('Back up now').click();
+    const row = page.getByRole('row').filter({ hasText: 'Before cleanup' });
+    await expect.poll(() => row.isVisible(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => page.getByText(/Backup “Before cleanup” made: .*check passed/).isVisible()).toBe(true);
+    await expect.poll(() => page.getByRole('heading', { level: 3, name: /Manual backups/ }).isVisible()).toBe(true);
+    // Health: the last backup is the one just made.
+    const lastBackup = page.locator('.stat').filter({ hasText: 'Last backup' });
+    await expect.poll(() => lastBackup.textContent()).toMatch(/just now|minute/);
+    await expect.poll(() => page.locator('.stat').filter({ hasText: 'Storage used' }).textContent()).toMatch(/in \d+ backups?/);
+    await checkScreen('backups');
+  });
+
+  it('verifies the backup', async () => {
+    const row = page.getByRole('row').filter({ hasText: 'Before cleanup' });
+    await row.getByRole('button', { name: 'Verify', exact: true }).click();
+    await expect.poll(() => row.getByText('Verified', { exact: true }).isVisible(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => page.locator('.stat').filter({ hasText: 'Last verify' }).textContent()).toContain('Good');
+  });
+
+  it('deletes the session with a confirmation, restores the backup and sees it back', async () => {
+    await openScreen('Sessions');
+    await (await sessionItem(SESSION_TITLE)).click();
+    await button('Delete session').click();
+    const dialog = page.getByRole('dialog', { name: 'Delete this session?' });
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    // Escape cancels and keeps the session.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.count()).toBe(0);
+    await button('Delete session').click();
+    await checkScreen('sessions-delete-dialog');
+    // Focus starts on the confirm button: Enter deletes.
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByText('No sessions yet. Create one above.').isVisible()).toBe(true);
+
+    await openScreen('Restore');
+    const select = page.getByLabel('Backup to restore');
+    const option = select.locator('option').filter({ hasText: 'Before cleanup' });
+    await select.selectOption((await option.getAttribute('value'))!);
+    const sessionsRow = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Sessions' }) });
+    await expect.poll(() => sessionsRow.textContent()).toMatch(/^Sessions10\+1$/);
+    const messagesRow = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Messages' }) });
+    await expect.poll(() => messagesRow.textContent()).toMatch(/^Messages20\+2$/);
+    await checkScreen('restore-compare');
+
+    await button('Restore').click();
+    await page.getByRole('dialog', { name: 'Restore this backup?' }).getByRole('button', { name: 'Yes, restore' }).click();
+    await expect.poll(() => page.getByText('Restore finished').isVisible(), { timeout: 60_000 }).toBe(true);
+    // The comparison reloads: now and the backup agree.
+    await expect.poll(() => sessionsRow.textContent()).toMatch(/^Sessions11same$/);
+    await checkScreen('restore-done');
+
+    await openScreen('Sessions');
+    const item = await sessionItem(SESSION_TITLE);
+    await expect.poll(() => item.isVisible()).toBe(true);
+    await expect.poll(() => item.textContent()).toContain('2 messages');
+  });
+
+  it('undoes the restore', async () => {
+    await openScreen('Restore');
+    await button('Undo restore').click();
+    await expect.poll(() => page.getByText('The restore was undone').isVisible(), { timeout: 60_000 }).toBe(true);
+    await openScreen('Sessions');
+    await expect.poll(() => page.getByText('No sessions yet. Create one above.').isVisible()).toBe(true);
+    // The pre-restore safety copy shows up among the backups.
+    await openScreen('Backups');
+    await expect.poll(() => page.getByRole('heading', { level: 3, name: /Before a restore/ }).isVisible()).toBe(true);
+  });
+
+  it('exports a session as an archive and as Markdown, then imports the archive', async () => {
+    await openScreen('Sessions');
+    await page.getByLabel('New session title').fill('Recipes');
+    await button('Create session').click();
+    await expect.poll(() => page.getByRole('heading', { level: 2, name: 'Recipes' }).isVisible()).toBe(true);
+    await page.getByLabel('Message', { exact: true }).fill('How long do I rest bread dough?');
+    await button('Add message').click();
+    await page.getByLabel('Message', { exact: true }).fill('About an hour, until it has doubled.');
+    await button('Add message').click();
+    await expect.poll(async () => (await sessionItem('Recipes')).textContent()).toContain('2 messages');
+
+    await page.getByLabel('Export as').selectOption('md');
+    const [md] = await Promise.all([page.waitForEvent('download'), button('Export session').click()]);
+    const mdPath = path.join(downloadsDir, md.suggestedFilename());
+    await md.saveAs(mdPath);
+    expect(md.suggestedFilename()).toMatch(/\.md$/);
+    const markdown = fs.readFileSync(mdPath, 'utf8');
+    expect(markdown).toContain('Recipes');
+    expect(markdown).toContain('About an hour, until it has doubled.');
+
+    await page.getByLabel('Export as').selectOption('json');
+    const [archive] = await Promise.all([page.waitForEvent('download'), button('Export session').click()]);
+    const archivePath = path.join(downloadsDir, archive.suggestedFilename());
+    await archive.saveAs(archivePath);
+    expect(fs.statSync(archivePath).size).toBeGreaterThan(0);
+    await expect.poll(() => page.getByText(/^Exported .* \(.+\)\.$/).isVisible()).toBe(true);
+
+    // Delete the original so the import visibly brings it back.
+    await button('Delete session').click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => page.getByText('No sessions yet. Create one above.').isVisible()).toBe(true);
+
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), button('Import archive').click()]);
+    await chooser.setFiles(archivePath);
+    await expect.poll(() => page.getByText(/^Imported “Recipes/).first().isVisible(), { timeout: 30_000 }).toBe(true);
+    const imported = await sessionItem('Recipes');
+    await expect.poll(() => imported.textContent()).toContain('2 messages');
+    await expect.poll(() => page.getByText('About an hour, until it has doubled.').isVisible()).toBe(true);
+    await checkScreen('sessions-imported');
+
+    // Dropping the same archive again is caught as a duplicate and changes nothing until confirmed.
+    const bytes = fs.readFileSync(archivePath).toString('base64');
+    const name = path.basename(archivePath);
+    const dataTransfer = await page.evaluateHandle(
+      ({ b64, fileName }) => {
+        const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bin], fileName));
+        return dt;
+      },
+      { b64: bytes, fileName: name },
+    );
+    await page.dispatchEvent('.sessions-screen', 'dragover', { dataTransfer });
+    await page.dispatchEvent('.sessions-screen', 'drop', { dataTransfer });
+    await expect.poll(() => page.getByText('This session is already here').isVisible(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => page.locator('.session-list li').count()).toBe(1);
+    await button('Import a copy anyway').click();
+    await expect.poll(() => page.locator('.session-list li').count(), { timeout: 30_000 }).toBe(2);
+  });
+
+  it('exports settings, then imports them with a preview of the changes', async () => {
+    await openScreen('Settings');
+    const keepDaily = page.getByLabel('Daily', { exact: true });
+    await expect.poll(() => keepDaily.isVisible()).toBe(true);
+    const before = await keepDaily.inputValue();
+
+    const [dl] = await Promise.all([page.waitForEvent('download'), button('Export settings').click()]);
+    const settingsPath = path.join(downloadsDir, dl.suggestedFilename());
+    await dl.saveAs(settingsPath);
+    expect(JSON.parse(fs.readFileSync(settingsPath, 'utf8'))).toBeTypeOf('object');
+
+    // Change retention after the export, so importing the file changes something back.
+    const changed = String(Number(before) + 5);
+    await keepDaily.fill(changed);
+    await button('Save schedule').click();
+    await expect.poll(() => page.getByText('Backup schedule and retention saved.').isVisible()).toBe(true);
+    await checkScreen('settings');
+
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), button('Import settings').click()]);
+    await chooser.setFiles(settingsPath);
+    const preview = page.getByRole('region', { name: /^Preview: importing/ });
+    await expect.poll(() => preview.isVisible(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => preview.getByText(/\d+ to add, [1-9]\d* to change, \d+ to remove/).isVisible()).toBe(true);
+    await expect.poll(() => preview.getByRole('table', { name: 'Changes the import would make' }).isVisible()).toBe(true);
+    // Nothing changed yet: the form still shows the edited value.
+    expect(await keepDaily.inputValue()).toBe(changed);
+    await preview.getByLabel(/^Replace/).check();
+    await expect.poll(() => preview.getByText(/to change/).isVisible()).toBe(true);
+    await preview.getByLabel(/^Merge/).check();
+    await checkScreen('settings-import-preview');
+
+    await button('Apply import').click();
+    await expect.poll(() => page.getByText('Settings imported', { exact: true }).isVisible(), { timeout: 30_000 }).toBe(
+      true,
+    );
+    await expect.poll(() => keepDaily.inputValue()).toBe(before);
+  });
+
+  it('has a theme switch and shows readable errors without stack traces', async () => {
+    await page.getByLabel('Theme').selectOption('dark');
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await page.getByLabel('Theme').selectOption('system');
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBeUndefined();
+
+    // A bad value is refused in words, and nothing is saved.
+    await page.getByLabel('Minutes between frequent backups').fill('0');
+    await button('Save schedule').click();
+    const alert = page.getByRole('alert').filter({ hasText: 'Check the form' });
+    await expect.poll(() => alert.textContent()).toContain('Minutes between frequent backups must be a whole number');
+    await button('Discard changes').click();
+
+    // A file that is not an archive: a readable message, never a stack.
+    await openScreen('Sessions');
+    const junk = path.join(downloadsDir, 'not-an-archive.strata.json');
+    fs.writeFileSync(junk, 'this is not an archive');
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), button('Import archive').click()]);
+    await chooser.setFiles(junk);
+    const err = page.getByRole('alert').filter({ hasText: 'The archive could not be imported' });
+    await expect.poll(() => err.isVisible(), { timeout: 30_000 }).toBe(true);
+    const text = (await err.textContent()) ?? '';
+    expect(text).not.toMatch(/\bat \S+ \(|\.ts:\d+|\.cjs:\d+|Error:/);
+    await checkScreen('sessions-error');
+  });
+
+  it('is keyboard usable: the main actions are reachable with Tab and focus is visible', async () => {
+    await openScreen('Backups');
+    await page.getByLabel('Label (optional)').focus();
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement;
+      return { text: el.textContent, outline: getComputedStyle(el).outlineStyle };
+    });
+    expect(focused.text).toBe('Back up now');
+    expect(focused.outline).not.toBe('none');
+    expect(pageErrors).toEqual([]);
+  });
+});
