@@ -8,7 +8,7 @@ import { SessionsScreen } from './screens/SessionsScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 import { useBackups } from './store/backups';
 import { connectEvents, reloadAll } from './store/events';
-import { useUi, type Screen } from './store/ui';
+import { screenFromHash, useUi, type Screen } from './store/ui';
 
 const SCREENS: { id: Screen; label: string }[] = [
   { id: 'sessions', label: 'Sessions' },
@@ -27,7 +27,12 @@ export function App() {
   useEffect(() => {
     const off = connectEvents();
     reloadAll();
-    return off;
+    const onHash = () => useUi.getState().setScreen(screenFromHash(window.location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => {
+      off();
+      window.removeEventListener('hashchange', onHash);
+    };
   }, []);
 
   // Moving to another screen moves focus to its heading, so keyboard and screen-reader users land there.
@@ -53,13 +58,9 @@ export function App() {
           <ul>
             {SCREENS.map((s) => (
               <li key={s.id}>
-                <button
-                  type="button"
-                  aria-current={screen === s.id ? 'page' : undefined}
-                  onClick={() => setScreen(s.id)}
-                >
+                <a href={`#/${s.id}`} aria-current={screen === s.id ? 'page' : undefined}>
                   {s.label}
-                </button>
+                </a>
               </li>
             ))}
           </ul>

@@ -56,7 +56,16 @@ export const TIER_LABELS: Record<Tier, string> = {
 };
 
 /** The order tiers appear in on screen: what people made first, then the schedule, then safety copies. */
-export const TIER_ORDER: Tier[] = ['manual', 'auto', 'hourly', 'daily', 'weekly', 'startup', 'pre-restore', 'pre-migration'];
+export const TIER_ORDER: Tier[] = [
+  'manual',
+  'auto',
+  'hourly',
+  'daily',
+  'weekly',
+  'startup',
+  'pre-restore',
+  'pre-migration',
+];
 
 const TABLE_LABELS: Record<string, string> = {
   sessions: 'Sessions',

@@ -1,6 +1,5 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
-import path from 'node:path';
 
 // Relative base: the same build loads from file:// in Electron and from the host at '/'.
 export default defineConfig({
@@ -8,7 +7,8 @@ export default defineConfig({
   base: './',
   plugins: [react()],
   build: {
-    outDir: path.resolve(__dirname, '../dist-renderer'),
+    // Relative to root (src-renderer/), so the config needs no Node path helpers.
+    outDir: '../dist-renderer',
     emptyOutDir: true,
     target: 'es2022',
     // The CSP forbids inline scripts, so never inline the module preload polyfill.

@@ -93,7 +93,9 @@ export class StrataApp {
     const paths = dataPaths(opts.dataDir);
     fs.mkdirSync(paths.root, { recursive: true });
     const takeLock = opts.owner !== 'cli' || opts.exclusive === true;
-    const lock = takeLock ? acquireDataLock(paths.lockFile, opts.owner === 'cli' ? 'the strata CLI' : `the Strata ${opts.owner}`) : null;
+    const lock = takeLock
+      ? acquireDataLock(paths.lockFile, opts.owner === 'cli' ? 'the strata CLI' : `the Strata ${opts.owner}`)
+      : null;
     try {
       const app = new StrataApp(opts, lock);
       if (lock) {
@@ -107,7 +109,10 @@ export class StrataApp {
         void app.snapshots.completePendingPreRestores();
       }
       app.liveDb = await app.openDatabase(async (plan) => {
-        await app.snapshots.create({ tier: 'pre-migration', label: `Before migrating schema ${plan.from} to ${plan.to}` });
+        await app.snapshots.create({
+          tier: 'pre-migration',
+          label: `Before migrating schema ${plan.from} to ${plan.to}`,
+        });
       });
       if (opts.startBackgroundJobs) app.startBackgroundJobs();
       return app;
@@ -272,7 +277,8 @@ export class StrataApp {
     for (const s of this.snapshots.store.list()) {
       const at = Date.parse(s.createdAt);
       initialLastSuccess[s.tier] = Math.max(initialLastSuccess[s.tier] ?? 0, at);
-      if (s.lastDrill?.ok) initialLastSuccess.drill = Math.max(initialLastSuccess.drill ?? 0, Date.parse(s.lastDrill.at));
+      if (s.lastDrill?.ok)
+        initialLastSuccess.drill = Math.max(initialLastSuccess.drill ?? 0, Date.parse(s.lastDrill.at));
     }
     this.scheduler = new BackupScheduler({
       clock: this.clock,

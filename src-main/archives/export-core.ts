@@ -19,7 +19,7 @@ import {
   type MessageRecord,
   type SessionRecord,
 } from './format';
-import { PipelinedGzipSink, PlainFileSink, type TextSink } from './gzip-writer';
+import { ParallelGzipSink, PlainFileSink, type TextSink } from './gzip-writer';
 
 export interface ExportSessionJob {
   kind: 'export-session';
@@ -99,14 +99,16 @@ export async function exportSession(job: ExportSessionJob, progress: ProgressFn)
     }
     const total = countSessionMessages(db, job.sessionId);
     fd = fs.openSync(tmp, 'w', 0o600);
-    sink = job.format === 'json' ? new PipelinedGzipSink(fd) : new PlainFileSink(fd);
+    sink = job.format === 'json' ? new ParallelGzipSink(fd) : new PlainFileSink(fd);
     const session = sessionRecordFromRow(row);
     const stats =
       job.format === 'json'
-        ? writeArchive(sink, db, job, session, total, progress)
-        : writeMarkdown(sink, db, session, job, total, progress);
+        ? await writeArchive(sink, db, job, session, total, progress)
+        : await writeMarkdown(sink, db, session, job, total, progress);
     const { bytes } = await sink.finish();
     db.exec('COMMIT');
+    fs.closeSync(fd);
+    fd = undefined;
     commitTempFileSync(tmp, job.outFile);
     progress('export', stats.messageCount, total);
     return {
@@ -135,14 +137,14 @@ interface WriteStats {
   sha256: string | null;
 }
 
-function writeArchive(
+async function writeArchive(
   sink: TextSink,
   db: SqliteDatabase,
   job: ExportSessionJob,
   session: SessionRecord,
   total: number,
   progress: ProgressFn,
-): WriteStats {
+): Promise<WriteStats> {
   const hash = crypto.createHash('sha256');
   const sessionLine = canonicalSession(session);
   hash.update(sessionLine + '\n');
@@ -164,6 +166,7 @@ function writeArchive(
     tokens += row.token_count;
     first = first === null ? row.created_at : Math.min(first, row.created_at);
     last = last === null ? row.created_at : Math.max(last, row.created_at);
+    if (n % 64 === 0) await sink.drain();
     if (n % 2000 === 0) progress('export', n, total);
   }
   const sha256 = hash.digest('hex');
@@ -182,14 +185,14 @@ function writeArchive(
 const fence = /^\s*(```|~~~)/;
 
 /** Markdown for people: title, facts, then each message with role and time; content kept verbatim. */
-function writeMarkdown(
+async function writeMarkdown(
   sink: TextSink,
   db: SqliteDatabase,
   session: SessionRecord,
   job: ExportSessionJob,
   total: number,
   progress: ProgressFn,
-): WriteStats {
+): Promise<WriteStats> {
   const iso = (t: number) => new Date(t).toISOString();
   sink.write(
     `# ${session.title.replace(/\r?\n/g, ' ') || 'Untitled session'}\n\n` +
@@ -208,9 +211,8 @@ function writeMarkdown(
     // An unclosed code fence would swallow every later message; close it.
     let open = false;
     for (const l of content.split('\n')) if (fence.test(l)) open = !open;
-    sink.write(
-      `\n---\n\n### ${n}. ${row.role} · ${iso(row.created_at)}\n\n${content}${open ? '\n```' : ''}\n`,
-    );
+    sink.write(`\n---\n\n### ${n}. ${row.role} · ${iso(row.created_at)}\n\n${content}${open ? '\n```' : ''}\n`);
+    if (n % 64 === 0) await sink.drain();
     if (n % 2000 === 0) progress('export', n, total);
   }
   return { messageCount: n, tokenTotal: tokens, sha256: null };

@@ -23,8 +23,7 @@ function corrupt(what: string, detail: string): StrataError {
 /**
  * Reads a gzip file and hands out its text in order, synchronously (run it in a worker).
  * Refuses: a file that is not gzip, corrupt or truncated data (including a missing trailer,
- * which fflate alone would accept), a CRC or length mismatch, more than one gzip member,
- * invalid UTF-8, and more decompressed bytes than the cap (stopped as soon as it is crossed).
+ * which fflate alone would accept), a CRC or length mismatch in any member, invalid UTF-8, and more decompressed bytes than the cap (stopped as soon as it is crossed).
  */
 export function gunzipFileToText(file: string, opts: GunzipTextOptions): { compressedBytes: number; bytes: number } {
   const fd = fs.openSync(file, 'r');
@@ -42,7 +41,18 @@ export function gunzipFileToText(file: string, opts: GunzipTextOptions): { compr
     const decoder = new TextDecoder('utf-8', { fatal: true });
     let bytes = 0;
     let crc = 0;
-    let members = 0;
+    let memberBytes = 0;
+    const trailer = Buffer.alloc(8);
+    /** Each member ends with CRC-32 and length of its own data; fflate does not check them. */
+    const checkTrailer = (end: number) => {
+      if (end < 8 || fs.readSync(fd, trailer, 0, 8, end - 8) !== 8)
+        throw corrupt(opts.what, 'a gzip trailer is missing');
+      if (trailer.readUInt32LE(4) !== memberBytes % 2 ** 32 || trailer.readUInt32LE(0) !== crc >>> 0) {
+        throw corrupt(opts.what, 'a gzip checksum does not match the data (cut off or altered)');
+      }
+      crc = 0;
+      memberBytes = 0;
+    };
     const gunzip = new Gunzip((chunk) => {
       bytes += chunk.length;
       if (bytes > opts.maxDecompressedBytes) {
@@ -53,6 +63,7 @@ export function gunzipFileToText(file: string, opts: GunzipTextOptions): { compr
         );
       }
       crc = zlib.crc32(chunk, crc);
+      memberBytes += chunk.length;
       let text: string;
       try {
         text = decoder.decode(chunk, { stream: true });
@@ -61,12 +72,9 @@ export function gunzipFileToText(file: string, opts: GunzipTextOptions): { compr
       }
       if (text) opts.onText(text);
     });
-    gunzip.onmember = () => {
-      members++;
-      throw corrupt(opts.what, 'it holds more than one gzip member');
-    };
+    // Called when the next member's header is read: the previous member's data is all out.
+    gunzip.onmember = (offset) => checkTrailer(offset);
     const buf = Buffer.alloc(READ_CHUNK);
-    const trailer = Buffer.alloc(8);
     let offset = 0;
     try {
       while (offset < size) {
@@ -78,22 +86,17 @@ export function gunzipFileToText(file: string, opts: GunzipTextOptions): { compr
         opts.onProgress?.(offset, size);
       }
     } catch (e) {
-      if (e instanceof StrataError) throw e;
+      // fflate's own errors carry a numeric code; anything else came from a callback.
+      if (typeof (e as { code?: unknown })?.code !== 'number') throw e;
       throw corrupt(opts.what, (e as Error).message);
     }
-    void members;
     try {
       const rest = decoder.decode();
       if (rest) opts.onText(rest);
     } catch {
       throw new StrataError('invalid_file', `The ${opts.what} is not valid UTF-8 text. Nothing was changed.`);
     }
-    fs.readSync(fd, trailer, 0, 8, size - 8);
-    const wantCrc = trailer.readUInt32LE(0);
-    const wantSize = trailer.readUInt32LE(4);
-    if (wantSize !== bytes % 2 ** 32 || wantCrc !== crc >>> 0) {
-      throw corrupt(opts.what, 'the gzip trailer does not match the data (cut off or altered)');
-    }
+    checkTrailer(size);
     return { compressedBytes: size, bytes };
   } finally {
     fs.closeSync(fd);

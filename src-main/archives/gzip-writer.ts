@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Gzip } from 'fflate';
 import { StrataError } from '../core/errors';
@@ -6,11 +7,12 @@ import { workerScriptPath } from '../core/worker-path';
 
 export const ARCHIVE_GZIP_LEVEL = 6;
 const BATCH_CHARS = 1024 * 1024;
-const MAX_IN_FLIGHT = 8;
+const MEMBER_CHARS = 4 * 1024 * 1024;
 
 /** Where a streamed export sends its text. */
 export interface TextSink {
   write(text: string): void;
+  drain(): Promise<void>;
   finish(): Promise<{ bytes: number }>;
   abort(): void;
 }
@@ -19,11 +21,14 @@ export interface TextSink {
 abstract class BatchingSink implements TextSink {
   private parts: string[] = [];
   private chars = 0;
+  constructor(private readonly batchChars = BATCH_CHARS) {}
   write(text: string): void {
     this.parts.push(text);
     this.chars += text.length;
-    if (this.chars >= BATCH_CHARS) this.flush();
+    if (this.chars >= this.batchChars) this.flush();
   }
+  /** Waits while the output is behind (a no-op for synchronous sinks). */
+  async drain(): Promise<void> {}
   protected flush(): void {
     if (this.parts.length === 0) return;
     const text = this.parts.join('');
@@ -55,59 +60,96 @@ export class PlainFileSink extends BatchingSink {
 }
 
 /**
- * Gzip through a second worker thread, like `producer | gzip`: building JSON and compressing
- * run on separate cores. A shared counter bounds the batches in flight, so memory stays flat
- * however fast the producer is.
+ * Gzip on other cores, like `producer | gzip` but with several compressors: text is cut into
+ * ~4 MiB batches, each compressed as its own gzip member by a worker thread, and members are
+ * written in order (a multi-member gzip file, which every gzip reader accepts). Call
+ * `drain()` after writes: it waits while too many batches are in flight, so memory stays flat.
  */
-export class PipelinedGzipSink extends BatchingSink {
-  private readonly worker: Worker;
-  /** [0] batches consumed by the compressor, [1] 1 when the compressor failed. */
-  private readonly shared = new Int32Array(new SharedArrayBuffer(8));
+export class ParallelGzipSink extends BatchingSink {
+  private readonly workers: Worker[];
+  private readonly done = new Map<number, Uint8Array>();
   private sent = 0;
-  private readonly outcome: Promise<{ bytes: number }>;
+  private nextToWrite = 0;
+  private bytes = 0;
   private failure: StrataError | null = null;
+  private waiter: (() => void) | null = null;
 
-  constructor(fd: number, level = ARCHIVE_GZIP_LEVEL) {
-    super();
-    this.worker = new Worker(workerScriptPath('archive-gzip'), {
-      workerData: { fd, level, shared: this.shared },
-    });
-    this.outcome = new Promise((resolve, reject) => {
-      this.worker.on('message', (m: { type: 'done'; bytes: number } | { type: 'error'; code: string; message: string }) => {
-        if (m.type === 'done') resolve({ bytes: m.bytes });
-        else reject((this.failure = new StrataError(m.code, m.message)));
+  constructor(
+    private readonly fd: number,
+    opts: { level?: number; compressors?: number } = {},
+  ) {
+    super(MEMBER_CHARS);
+    const n = Math.max(1, opts.compressors ?? Math.min(3, Math.max(2, os.availableParallelism())));
+    this.workers = Array.from({ length: n }, () => {
+      const w = new Worker(workerScriptPath('archive-gzip'), {
+        workerData: { level: opts.level ?? ARCHIVE_GZIP_LEVEL },
       });
-      this.worker.on('error', (e) => reject((this.failure = new StrataError('worker_failed', e.message))));
-      this.worker.on('exit', (code) =>
-        reject((this.failure ??= new StrataError('worker_failed', `The compressor stopped (exit ${code}).`))),
-      );
+      w.on('message', (m: { seq: number; data?: Uint8Array; error?: { code: string; message: string } }) => {
+        if (m.error) this.fail(new StrataError(m.error.code, m.error.message));
+        else this.received(m.seq, m.data!);
+      });
+      w.on('error', (e) => this.fail(new StrataError('worker_failed', `Compressing failed: ${e.message}`)));
+      return w;
     });
-    this.outcome.catch(() => undefined);
+  }
+
+  private fail(e: StrataError): void {
+    this.failure ??= e;
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
+  private received(seq: number, member: Uint8Array): void {
+    this.done.set(seq, member);
+    try {
+      for (let m = this.done.get(this.nextToWrite); m; m = this.done.get(this.nextToWrite)) {
+        this.done.delete(this.nextToWrite++);
+        let off = 0;
+        while (off < m.length) off += fs.writeSync(this.fd, m, off, m.length - off);
+        this.bytes += m.length;
+      }
+    } catch (e) {
+      this.fail(new StrataError('write_failed', `Writing the export failed: ${(e as Error).message}`));
+    }
+    this.wake();
   }
 
   protected writeBytes(bytes: Uint8Array): void {
-    while (this.sent - Atomics.load(this.shared, 0) >= MAX_IN_FLIGHT) {
-      if (Atomics.load(this.shared, 1) === 1) throw new StrataError('write_failed', 'Compressing the export failed.');
-      Atomics.wait(this.shared, 0, Atomics.load(this.shared, 0), 200);
-    }
-    if (Atomics.load(this.shared, 1) === 1) throw new StrataError('write_failed', 'Compressing the export failed.');
+    if (this.failure) throw this.failure;
+    const seq = this.sent++;
     const copy = new Uint8Array(bytes); // a transferable buffer of its own
-    this.worker.postMessage({ type: 'chunk', data: copy }, [copy.buffer]);
-    this.sent++;
+    this.workers[seq % this.workers.length]!.postMessage({ seq, data: copy }, [copy.buffer]);
+  }
+
+  private inFlight(): number {
+    return this.sent - this.nextToWrite;
+  }
+
+  /** Resolves once fewer than `limit` batches are waiting (default: two per compressor). */
+  override async drain(limit = this.workers.length * 2): Promise<void> {
+    while (this.inFlight() >= limit && !this.failure) {
+      await new Promise<void>((resolve) => (this.waiter = resolve));
+    }
+    if (this.failure) throw this.failure;
   }
 
   async finish(): Promise<{ bytes: number }> {
-    this.flush();
-    this.worker.postMessage({ type: 'end' });
     try {
-      return await this.outcome;
+      this.flush();
+      await this.drain(1);
+      return { bytes: this.bytes };
     } finally {
-      await this.worker.terminate();
+      this.abort();
     }
   }
 
   abort(): void {
-    void this.worker.terminate();
+    for (const w of this.workers) void w.terminate();
   }
 }
 

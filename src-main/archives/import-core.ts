@@ -75,11 +75,7 @@ function typeName(v: unknown): string {
  * Pass one: reads the whole archive, checks every value, and stages messages (with new ids) in
  * a temporary table. Nothing in the user's database is touched.
  */
-function validateAndStage(
-  job: ImportSessionJob,
-  staging: MessageStaging,
-  progress: ProgressFn,
-): Validated {
+function validateAndStage(job: ImportSessionJob, staging: MessageStaging, progress: ProgressFn): Validated {
   let keyIndex = 0;
   const header: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   let session: SessionRecord | null = null;

@@ -63,7 +63,9 @@ export function runTransferWorker<R>(
       settle(() => reject(new StrataError('worker_failed', `The transfer worker failed: ${e.message}`))),
     );
     worker.on('exit', (code) =>
-      settle(() => reject(new StrataError('worker_failed', `The transfer worker stopped unexpectedly (exit ${code}).`))),
+      settle(() =>
+        reject(new StrataError('worker_failed', `The transfer worker stopped unexpectedly (exit ${code}).`)),
+      ),
     );
   });
 }

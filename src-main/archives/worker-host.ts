@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorPayload } from '../core/errors';
 import type { MainToWorker, WorkerToMain } from './worker-client';
@@ -12,6 +14,7 @@ export function hostTransferJob<J>(
   handle: (job: J, progress: Progress, confirm: (summary: unknown) => Promise<void>) => Promise<unknown>,
 ): void {
   const port = parentPort!;
+  lowerThisThreadPriority();
   const send = (m: WorkerToMain) => port.postMessage(m);
   let lastSent = 0;
   const progress: Progress = (phase, done, total) => {
@@ -32,4 +35,17 @@ export function hostTransferJob<J>(
     (result) => send({ type: 'done', result }),
     (e: unknown) => send({ type: 'error', error: toErrorPayload(e) }),
   );
+}
+
+/**
+ * Background transfers should never outcompete the UI thread for a core. On Linux a thread
+ * has its own nice value (setpriority on its thread id); elsewhere this does nothing.
+ */
+export function lowerThisThreadPriority(): void {
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, 10);
+  } catch {
+    // not Linux, or not allowed: run at normal priority
+  }
 }

@@ -190,13 +190,14 @@ export function createHandlers(app: HandlerApp, opts: HandlerOptions): Handlers 
     },
     async importArchive(i) {
       const entry = transfers.resolve(i.transferId);
-      await app.beforeRiskyWrite('Before archive import');
       const result = await services.importArchive({
         db: app.db,
         file: entry.file,
         allowDuplicate: i.allowDuplicate,
         operationId: opId(i.operationId, 'import'),
         events: app.events,
+        // The safety snapshot comes after the archive checked out, so a bad file costs nothing.
+        beforeWrite: () => app.beforeRiskyWrite('Before archive import').then(() => undefined),
       });
       transfers.release(entry.id);
       changed('import');
@@ -216,12 +217,12 @@ export function createHandlers(app: HandlerApp, opts: HandlerOptions): Handlers 
     },
     async importSettings(i) {
       const entry = transfers.resolve(i.transferId);
-      const safetySnapshotId = await safetySnapshot('Before settings import');
       const result = await services.importSettings({
         db: app.db,
         file: entry.file,
         mode: i.mode,
-        safetySnapshotId,
+        // Only when the file checked out and something will change.
+        beforeWrite: () => safetySnapshot('Before settings import'),
       });
       transfers.release(entry.id);
       changed('settings');
@@ -257,14 +258,10 @@ export function createHandlers(app: HandlerApp, opts: HandlerOptions): Handlers 
   };
 }
 
-/** HTTP status for an error code (the host's replies). */
+/** HTTP status for an error code (the host's replies); the code itself is what screens act on. */
 export function statusForError(code: string): number {
+  if (code.startsWith('invalid') || code === 'usage' || code === 'bad_request') return 400;
   switch (code) {
-    case 'invalid_input':
-    case 'invalid_config':
-    case 'usage':
-    case 'bad_request':
-      return 400;
     case 'unauthorized':
       return 401;
     case 'forbidden':
@@ -276,10 +273,19 @@ export function statusForError(code: string): number {
       return 413;
     case 'busy':
     case 'locked':
+    case 'restoring':
     case 'conflict':
     case 'duplicate':
       return 409;
-    default:
+    case 'internal':
+    case 'corrupt':
+    case 'disk_full':
+    case 'permission_denied':
       return 500;
+    case 'unavailable':
+      return 503;
+    default:
+      // A refusal the person can act on (pinned snapshot, nothing to undo, ...).
+      return 422;
   }
 }

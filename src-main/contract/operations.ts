@@ -22,6 +22,7 @@ import {
   transferSchema,
   verifyResultSchema,
 } from './schemas';
+import { OPERATION_NAME_LIST } from './operation-names';
 
 /**
  * Every operation the renderer can ask for, defined once. The Electron IPC layer and the
@@ -174,6 +175,15 @@ export type Operations = typeof OPERATIONS;
 export type OperationName = keyof Operations;
 
 export const OPERATION_NAMES = Object.keys(OPERATIONS) as OperationName[];
+
+// Compile-time check that the schema-free name list (used by the preload) matches OPERATIONS.
+type ListedName = (typeof OPERATION_NAME_LIST)[number];
+const _namesMatch: [OperationName] extends [ListedName]
+  ? [ListedName] extends [OperationName]
+    ? true
+    : never
+  : never = true;
+void _namesMatch;
 
 export function isOperationName(name: unknown): name is OperationName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(OPERATIONS, name);

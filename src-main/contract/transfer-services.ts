@@ -1,6 +1,14 @@
 import type { StrataDatabase } from '../db';
 import type { StrataEvents } from '../app/events';
-import { StrataError } from '../core/errors';
+import { toErrorPayload } from '../core/errors';
+import { exportSessionArchive, importSessionArchive } from '../archives';
+import {
+  exportSettings,
+  importSettings,
+  previewSettingsImport,
+  type SettingsImportPreview,
+} from '../settings-transfer';
+import type { SettingsChange, SettingsImportResult, SettingsPreview } from './types';
 
 /**
  * The archive and settings-file functions the handlers call (issue 4's src-main/archives and
@@ -23,16 +31,19 @@ export interface TransferServices {
     allowDuplicate: boolean;
     operationId: string;
     events: StrataEvents;
+    /** Runs once the archive has been checked and before anything is written. */
+    beforeWrite: () => Promise<void>;
   }): Promise<{ sessionId: string; title: string; messageCount: number }>;
   settingsExportName(): string;
   exportSettings(job: { db: StrataDatabase; includeSecrets: boolean; outFile: string }): Promise<void>;
-  previewSettingsImport(job: { db: StrataDatabase; file: string; mode: 'merge' | 'replace' }): Promise<unknown>;
+  previewSettingsImport(job: { db: StrataDatabase; file: string; mode: 'merge' | 'replace' }): Promise<SettingsPreview>;
   importSettings(job: {
     db: StrataDatabase;
     file: string;
     mode: 'merge' | 'replace';
-    safetySnapshotId: string | null;
-  }): Promise<unknown>;
+    /** Takes the safety snapshot once the file checked out and something will change; returns its id. */
+    beforeWrite: () => Promise<string | null>;
+  }): Promise<SettingsImportResult>;
 }
 
 /** "My chat: notes" -> "my-chat-notes". */
@@ -47,17 +58,103 @@ export function slugForFileName(title: string): string {
   return slug || 'session';
 }
 
-const unavailable = (what: string) => () =>
-  Promise.reject(new StrataError('unavailable', `${what} is not available in this build yet.`));
+/** Runs `work`, reporting its progress and its end as `progress` events under one operation id. */
+async function withProgress<T>(
+  events: StrataEvents,
+  operationId: string,
+  kind: string,
+  work: (onProgress: (p: { phase: string; done: number; total: number }) => void) => Promise<T>,
+): Promise<T> {
+  try {
+    const result = await work((p) => events.emit('progress', { operationId, kind, ...p }));
+    events.emit('progress', { operationId, kind, phase: 'done', done: 1, total: 1, finished: true });
+    return result;
+  } catch (e) {
+    events.emit('progress', {
+      operationId,
+      kind,
+      phase: 'failed',
+      done: 1,
+      total: 1,
+      finished: true,
+      error: toErrorPayload(e),
+    });
+    throw e;
+  }
+}
 
 export function createTransferServices(): TransferServices {
   return {
-    sessionExportName: (title, format) => `${slugForFileName(title)}.${format === 'md' ? 'md' : 'strata.json'}`,
-    exportSession: unavailable('Session export'),
-    importArchive: unavailable('Archive import'),
+    sessionExportName: (title, format) =>
+      `${slugForFileName(title)}.${format === 'md' ? 'md' : 'strata-session.json.gz'}`,
+    // Both run in a worker thread on their own connection to the database file.
+    exportSession: ({ db, sessionId, format, outFile, operationId, events }) =>
+      withProgress(events, operationId, 'export', async (onProgress) => {
+        await exportSessionArchive(db.file, sessionId, outFile, { format, onProgress });
+      }),
+    importArchive: ({ db, file, allowDuplicate, operationId, events, beforeWrite }) =>
+      withProgress(events, operationId, 'import', async (onProgress) => {
+        const r = await importSessionArchive(db.file, file, { allowDuplicate, onProgress, beforeImport: beforeWrite });
+        return { sessionId: r.sessionId, title: r.title, messageCount: r.messageCount };
+      }),
     settingsExportName: () => `strata-settings-${new Date().toISOString().slice(0, 10)}.json`,
-    exportSettings: unavailable('Settings export'),
-    previewSettingsImport: unavailable('Settings import'),
-    importSettings: unavailable('Settings import'),
+    exportSettings: async ({ db, includeSecrets, outFile }) => {
+      exportSettings(db, outFile, { includeSecrets });
+    },
+    previewSettingsImport: async ({ db, file, mode }) =>
+      toContractPreview(db, previewSettingsImport(db, file, { mode })),
+    importSettings: async ({ db, file, mode, beforeWrite }) => {
+      let safetySnapshotId: string | null = null;
+      const r = await importSettings(db, file, {
+        mode,
+        beforeImport: async () => {
+          safetySnapshotId = await beforeWrite();
+        },
+      });
+      const preview = toContractPreview(db, r);
+      return { mode, summary: preview.summary, safetySnapshotId };
+    },
   };
+}
+
+/** The settings-transfer preview as the screens list it: one row per change, plus notes in words. */
+export function toContractPreview(db: StrataDatabase, p: SettingsImportPreview): SettingsPreview {
+  const changes: SettingsChange[] = [];
+  const summary = { add: 0, update: 0, remove: 0, unchanged: 0 };
+  const groups = [
+    ['setting', p.settings],
+    ['prompt', p.prompts],
+    ['favorite action', p.favoriteActions],
+    ['extension data', p.extensionData],
+  ] as const;
+  for (const [kind, set] of groups) {
+    if (!set) continue;
+    const secret = (key: string) => kind === 'setting' && (db.settings.get(key)?.secret ?? false);
+    const rows = [
+      ...set.added.map((key) => ({ key, change: 'add' as const })),
+      ...set.changed.map((key) => ({ key, change: 'update' as const })),
+      ...set.removed.map((key) => ({ key, change: 'remove' as const })),
+    ];
+    // Values are never shown: some settings are secrets.
+    for (const r of rows) changes.push({ kind, ...r, secret: secret(r.key), before: null, after: null });
+    summary.add += set.added.length;
+    summary.update += set.changed.length;
+    summary.remove += set.removed.length;
+    summary.unchanged += set.unchanged;
+  }
+  const warnings: string[] = [];
+  if (p.noChanges) warnings.push('Importing this file would change nothing.');
+  if (p.file.includesSecrets) warnings.push('This file contains secrets such as API keys; keep it private.');
+  if (p.keptSecrets.length > 0) {
+    warnings.push(
+      `${p.keptSecrets.length} secret setting${p.keptSecrets.length === 1 ? '' : 's'} on this computer stay as they are: ` +
+        'the file was exported without secrets.',
+    );
+  }
+  if (p.mode === 'replace' && summary.remove > 0) {
+    warnings.push(
+      `Replace removes ${summary.remove} item${summary.remove === 1 ? '' : 's'} that the file does not have.`,
+    );
+  }
+  return { mode: p.mode, changes, summary, warnings };
 }

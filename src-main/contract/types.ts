@@ -10,6 +10,7 @@ import type {
   sessionSchema,
   sessionSummarySchema,
   settingsChangeSchema,
+  settingsImportResultSchema,
   settingsPreviewSchema,
   snapshotSchema,
   tierSchema,
@@ -41,6 +42,7 @@ export type PrunePlan = z.output<typeof prunePlanSchema>;
 export type Transfer = z.output<typeof transferSchema>;
 export type SettingsChange = z.output<typeof settingsChangeSchema>;
 export type SettingsPreview = z.output<typeof settingsPreviewSchema>;
+export type SettingsImportResult = z.output<typeof settingsImportResultSchema>;
 export type ProgressEvent = import('./events').EventPayload<'progress'>;
 export type ErrorPayload = { code: string; message: string };
 

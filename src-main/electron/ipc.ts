@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { app as electronApp, dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { z } from 'zod';
@@ -46,7 +47,9 @@ function senderAllowed(event: IpcMainInvokeEvent, opts: IpcOptions): boolean {
   const frame = event.senderFrame;
   if (!frame || frame !== event.sender.mainFrame) return false;
   try {
-    return new URL(frame.url).origin === opts.rendererOrigin;
+    // URL.origin is "null" for custom schemes such as app://, so compare scheme and host.
+    const u = new URL(frame.url);
+    return `${u.protocol}//${u.host}` === opts.rendererOrigin;
   } catch {
     return false;
   }
@@ -98,6 +101,13 @@ export function registerIpc(opts: IpcOptions): () => void {
       });
       const file = picked.filePaths[0];
       if (picked.canceled || !file) return null;
+      const size = (await fs.promises.stat(file)).size;
+      if (size > LIMITS.maxUploadBytes) {
+        throw new StrataError(
+          'too_large',
+          `The file is larger than ${Math.floor(LIMITS.maxUploadBytes / 1024 ** 3)} GiB.`,
+        );
+      }
       const entry = await handlers.transfers.adoptCopy(file);
       return { transferId: entry.id, fileName: entry.fileName };
     }),

@@ -1,5 +1,5 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { OPERATION_NAMES } from '../contract/operations';
+import { OPERATION_NAME_LIST } from '../contract/operation-names';
 import { encodeErrorMessage } from '../contract/errors';
 
 /**
@@ -22,7 +22,7 @@ async function call(channel: string, ...args: unknown[]): Promise<unknown> {
 }
 
 const ops: Record<string, (input: unknown) => Promise<unknown>> = {};
-for (const name of OPERATION_NAMES) {
+for (const name of OPERATION_NAME_LIST) {
   ops[name] = (input: unknown) => call(OP_CHANNEL_PREFIX + name, input ?? {});
 }
 

@@ -58,6 +58,7 @@ const MIME: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
   '.txt': 'text/plain; charset=utf-8',
   '.md': 'text/markdown; charset=utf-8',
+  '.gz': 'application/gzip',
 };
 
 const SECURITY_HEADERS: Record<string, string> = {

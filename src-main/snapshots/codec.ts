@@ -120,7 +120,8 @@ export async function decompressGzipFile(
       }
       const out = await inflight.shift()!;
       outputBytes += out.length;
-      if (outputBytes > max) throw new StrataError('too_large', 'The snapshot decompresses to more than its recorded size.');
+      if (outputBytes > max)
+        throw new StrataError('too_large', 'The snapshot decompresses to more than its recorded size.');
       fs.writeSync(fdOut, out);
       opts.onProgress?.(storedBytes, total);
     }
@@ -157,13 +158,20 @@ async function decompressGzipStream(
   const limit = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       outputBytes += chunk.length;
-      if (outputBytes > max) cb(new StrataError('too_large', 'The snapshot decompresses to more than its recorded size.'));
+      if (outputBytes > max)
+        cb(new StrataError('too_large', 'The snapshot decompresses to more than its recorded size.'));
       else cb(null, chunk);
     },
   });
   const out = fs.createWriteStream(dst, { mode: 0o600 });
   try {
-    await pipeline(fs.createReadStream(src, { highWaterMark: 1 << 20 }), tap, zlib.createGunzip({ chunkSize: 1 << 20 }), limit, out);
+    await pipeline(
+      fs.createReadStream(src, { highWaterMark: 1 << 20 }),
+      tap,
+      zlib.createGunzip({ chunkSize: 1 << 20 }),
+      limit,
+      out,
+    );
   } catch (e) {
     if (e instanceof StrataError) throw e;
     throw new StrataError('corrupt_snapshot', `The stored snapshot could not be decompressed: ${(e as Error).message}`);

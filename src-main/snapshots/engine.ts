@@ -120,7 +120,9 @@ export class SnapshotEngine {
       done: 1,
       total: 1,
       finished: true,
-      ...(error ? { error: { code: (error as StrataError).code ?? 'internal', message: (error as Error).message } } : {}),
+      ...(error
+        ? { error: { code: (error as StrataError).code ?? 'internal', message: (error as Error).message } }
+        : {}),
     });
   }
 
@@ -228,7 +230,13 @@ export class SnapshotEngine {
     return this.exclusive(`verify:${id}`, () => this.verifyNow(id, opts.operationId));
   }
 
-  private async checkStored(entry: SnapshotEntry, outFile: string, keep: boolean, kind: ProgressKind, operationId: string) {
+  private async checkStored(
+    entry: SnapshotEntry,
+    outFile: string,
+    keep: boolean,
+    kind: ProgressKind,
+    operationId: string,
+  ) {
     return runSnapshotJob(
       {
         op: 'materialise',
@@ -281,7 +289,10 @@ export class SnapshotEngine {
     return this.exclusive(`delete:${id}`, async () => {
       const entry = this.store.get(id);
       if (entry.pinned && !opts.force) {
-        throw new StrataError('pinned', `Snapshot ${id} is pinned (${entry.tier}) and kept until you delete it with --force.`);
+        throw new StrataError(
+          'pinned',
+          `Snapshot ${id} is pinned (${entry.tier}) and kept until you delete it with --force.`,
+        );
       }
       this.store.remove(id);
     });
@@ -295,7 +306,11 @@ export class SnapshotEngine {
   }
 
   /** Writes a plain SQLite file that any SQLite tool opens. */
-  exportPlain(id: string, outFile: string, opts: { operationId?: string } = {}): Promise<{ file: string; sizeBytes: number }> {
+  exportPlain(
+    id: string,
+    outFile: string,
+    opts: { operationId?: string } = {},
+  ): Promise<{ file: string; sizeBytes: number }> {
     return this.exclusive(`export:${id}`, async () => {
       const operationId = opts.operationId ?? newOperationId('export');
       const entry = this.store.get(id);
@@ -304,7 +319,8 @@ export class SnapshotEngine {
       const tmp = tempPathFor(target);
       try {
         const outcome = await this.checkStored(entry, tmp, true, 'export', operationId);
-        if (!outcome.ok) throw new StrataError('snapshot_damaged', `Snapshot ${id} failed its checks: ${outcome.problems.join('; ')}`);
+        if (!outcome.ok)
+          throw new StrataError('snapshot_damaged', `Snapshot ${id} failed its checks: ${outcome.problems.join('; ')}`);
         commitTempFileSync(tmp, target);
         this.finish('export', operationId);
         return { file: target, sizeBytes: fs.statSync(target).size };
@@ -317,7 +333,9 @@ export class SnapshotEngine {
   }
 
   restore(id: string, opts: { operationId?: string; undo?: boolean } = {}): Promise<RestoreResult> {
-    return this.exclusive(`restore:${id}`, () => this.restoreNow(id, opts.operationId ?? newOperationId('restore'), opts.undo ?? false));
+    return this.exclusive(`restore:${id}`, () =>
+      this.restoreNow(id, opts.operationId ?? newOperationId('restore'), opts.undo ?? false),
+    );
   }
 
   private async restoreNow(id: string, operationId: string, undo: boolean): Promise<RestoreResult> {
@@ -336,7 +354,10 @@ export class SnapshotEngine {
       // 1. Materialise and check in the live folder, so the final rename is atomic.
       const outcome = await this.checkStored(entry, tempFile, true, 'restore', operationId);
       if (!outcome.ok) {
-        throw new StrataError('snapshot_damaged', `Snapshot ${id} failed its checks, so nothing was restored: ${outcome.problems.join('; ')}`);
+        throw new StrataError(
+          'snapshot_damaged',
+          `Snapshot ${id} failed its checks, so nothing was restored: ${outcome.problems.join('; ')}`,
+        );
       }
       // 2. Close and swap. The old file is kept first as a hard link (instant, no copy): that is
       //    the pinned pre-restore copy, compressed into a normal snapshot right after the swap.
@@ -357,7 +378,11 @@ export class SnapshotEngine {
       } finally {
         // An older snapshot is migrated forward on open, after its own pinned pre-migration copy.
         await this.opts.live.reopen(async (plan) => {
-          await this.createNow({ tier: 'pre-migration', label: `Before migrating schema ${plan.from} to ${plan.to}`, operationId });
+          await this.createNow({
+            tier: 'pre-migration',
+            label: `Before migrating schema ${plan.from} to ${plan.to}`,
+            operationId,
+          });
         });
       }
       // Queued behind this restore, so an undo waits until the pre-restore snapshot is listed.
@@ -365,7 +390,12 @@ export class SnapshotEngine {
       const counts = this.opts.live.current()?.tableCounts() ?? {};
       this.finish('restore', operationId);
       this.opts.events.emit('data-changed', { reason: undo ? 'undo-restore' : 'restore' });
-      return { restoredFrom: id, preRestoreSnapshotId: preRestoreId, durationMs: Math.round(performance.now() - started), counts };
+      return {
+        restoredFrom: id,
+        preRestoreSnapshotId: preRestoreId,
+        durationMs: Math.round(performance.now() - started),
+        counts,
+      };
     } catch (e) {
       fs.rmSync(tempFile, { force: true });
       this.finish('restore', operationId, e);
@@ -386,7 +416,10 @@ export class SnapshotEngine {
         pinned: s.pinned,
         good: s.check.ok && (s.lastVerify?.ok ?? true),
       }));
-      const plan = planRetention(candidates, config, { now: this.opts.clock.now(), ...(opts.disk ? { disk: opts.disk } : {}) });
+      const plan = planRetention(candidates, config, {
+        now: this.opts.clock.now(),
+        ...(opts.disk ? { disk: opts.disk } : {}),
+      });
       if (!opts.dryRun) {
         for (const id of plan.remove) {
           try {
@@ -410,7 +443,9 @@ export class SnapshotEngine {
       for (const { id, file } of this.store.pendingFiles()) {
         const stamp = /^(\d{8})T(\d{6})(\d{3})Z/.exec(id);
         const createdAt = stamp
-          ? Date.parse(`${stamp[1]!.slice(0, 4)}-${stamp[1]!.slice(4, 6)}-${stamp[1]!.slice(6, 8)}T${stamp[2]!.slice(0, 2)}:${stamp[2]!.slice(2, 4)}:${stamp[2]!.slice(4, 6)}.${stamp[3]}Z`)
+          ? Date.parse(
+              `${stamp[1]!.slice(0, 4)}-${stamp[1]!.slice(4, 6)}-${stamp[1]!.slice(6, 8)}T${stamp[2]!.slice(0, 2)}:${stamp[2]!.slice(2, 4)}:${stamp[2]!.slice(4, 6)}.${stamp[3]}Z`,
+            )
           : this.opts.clock.now();
         const restoredFrom = this.restoreHistory().find((r) => r.preRestoreSnapshotId === id)?.restoredFrom;
         try {
@@ -425,7 +460,10 @@ export class SnapshotEngine {
           done.push(id);
         } catch (e) {
           // Keep the file: it is the only copy of the data from before the restore.
-          this.opts.logger.error('could not store the pre-restore copy; it stays on disk', { file, error: (e as Error).message });
+          this.opts.logger.error('could not store the pre-restore copy; it stays on disk', {
+            file,
+            error: (e as Error).message,
+          });
         }
       }
       return done;
@@ -468,7 +506,8 @@ export class SnapshotEngine {
             try {
               sessionsReadable = db.sessions.list().length;
               const expected = entry.counts.sessions ?? 0;
-              if (sessionsReadable !== expected) problems.push(`read ${sessionsReadable} sessions, expected ${expected}`);
+              if (sessionsReadable !== expected)
+                problems.push(`read ${sessionsReadable} sessions, expected ${expected}`);
             } finally {
               db.close();
             }

@@ -99,7 +99,11 @@ function finishJournal(backupsDir: string, journal: RestoreJournal): void {
 }
 
 /** Run before the database is opened. Returns what it found, for the log. */
-export function recoverInterruptedRestore(dbFile: string, backupsDir: string, logger: Logger): 'none' | 'rolled-back' | 'completed' {
+export function recoverInterruptedRestore(
+  dbFile: string,
+  backupsDir: string,
+  logger: Logger,
+): 'none' | 'rolled-back' | 'completed' {
   const jp = journalPath(backupsDir);
   if (!fs.existsSync(jp)) return 'none';
   let journal: RestoreJournal | null = null;
@@ -117,10 +121,14 @@ export function recoverInterruptedRestore(dbFile: string, backupsDir: string, lo
     fs.rmSync(journal.tempFile, { force: true });
     if (journal.pendingFile) fs.rmSync(journal.pendingFile, { force: true });
     fs.rmSync(jp, { force: true });
-    logger.warn('an interrupted restore was rolled back; the database is as it was before', { from: journal.restoredFrom });
+    logger.warn('an interrupted restore was rolled back; the database is as it was before', {
+      from: journal.restoredFrom,
+    });
     return 'rolled-back';
   }
   finishJournal(backupsDir, journal);
-  logger.warn('an interrupted restore had already swapped the file; it is recorded as done', { from: journal.restoredFrom });
+  logger.warn('an interrupted restore had already swapped the file; it is recorded as done', {
+    from: journal.restoredFrom,
+  });
   return 'completed';
 }

@@ -2,7 +2,13 @@ import fs from 'node:fs';
 import { StrataError, toErrorPayload } from '../core/errors';
 import { commitTempFileSync, tempPathFor } from '../core/atomic-file';
 import { openRaw } from '../db/connection';
-import { checkIntegrity, summarizeDatabase, vacuumInto, type CheckMethod, type DatabaseSummary } from '../db/online-copy';
+import {
+  checkIntegrity,
+  summarizeDatabase,
+  vacuumInto,
+  type CheckMethod,
+  type DatabaseSummary,
+} from '../db/online-copy';
 import { compressFileToGzipMembers, decompressGzipFile, GZIP_LEVEL, MEMBER_BYTES } from './codec';
 
 /** Work that runs inside the snapshot worker thread (see snapshot.worker.ts). */
@@ -50,8 +56,17 @@ export async function createSnapshotFile(job: CreateJob, progress: Progress): Pr
     } finally {
       copy.close();
     }
-    const check = { ok: problems.length === 0, method: 'quick_check' as const, problems, durationMs: performance.now() - checkStarted };
-    if (!check.ok) throw new StrataError('snapshot_check_failed', `The snapshot copy failed quick_check: ${problems.slice(0, 3).join('; ')}`);
+    const check = {
+      ok: problems.length === 0,
+      method: 'quick_check' as const,
+      problems,
+      durationMs: performance.now() - checkStarted,
+    };
+    if (!check.ok)
+      throw new StrataError(
+        'snapshot_check_failed',
+        `The snapshot copy failed quick_check: ${problems.slice(0, 3).join('; ')}`,
+      );
     const sourceBytes = fs.statSync(copyPath).size;
     const compressed = await compressFileToGzipMembers(copyPath, gzPath, {
       onProgress: (done, total) => progress('compress', done, total),
@@ -103,7 +118,8 @@ export async function materialiseSnapshot(job: MaterialiseJob, progress: Progres
       members: job.members,
       onProgress: (done, total) => progress('decompress', done, total),
     });
-    if (r.sha256 !== job.expectedSha256) problems.push('checksum mismatch: the stored file changed since it was written');
+    if (r.sha256 !== job.expectedSha256)
+      problems.push('checksum mismatch: the stored file changed since it was written');
     if (r.outputBytes !== job.expectedBytes)
       problems.push(`size mismatch: ${r.outputBytes} bytes decompressed, ${job.expectedBytes} expected`);
   } catch (e) {
@@ -117,7 +133,8 @@ export async function materialiseSnapshot(job: MaterialiseJob, progress: Progres
         problems.push(...checkIntegrity(db, job.method).map((p) => `${job.method}: ${p}`));
         summary = summarizeDatabase(db);
         for (const [table, n] of Object.entries(job.expectedCounts)) {
-          if (summary.counts[table] !== n) problems.push(`record count of ${table} is ${summary.counts[table] ?? 'missing'}, expected ${n}`);
+          if (summary.counts[table] !== n)
+            problems.push(`record count of ${table} is ${summary.counts[table] ?? 'missing'}, expected ${n}`);
         }
       } finally {
         db.close();

@@ -17,7 +17,7 @@ export function RunningWork({ kinds, title }: { kinds: string[]; title?: string 
   const running = useProgress((s) => s.running);
   const items = Object.values(running).filter((p) => kinds.includes(p.kind));
   return (
-    <div aria-live="polite" className="running-work">
+    <div aria-live="polite" className="running-work live-slot">
       {items.length > 0 && (
         <div className="progress-list">
           {title && <h3 className="visually-hidden">{title}</h3>}

@@ -1,9 +1,7 @@
 import { useState, type DragEvent } from 'react';
 import { PageHeader } from '../components/PageHeader';
 import { useTransfers } from '../store/transfers';
-import { useSessions } from '../store/sessions';
-import { useUi } from '../store/ui';
-import { ImportArchive } from './sessions/ImportArchive';
+import { afterImport, ImportArchiveButton, ImportOutcome } from './sessions/ImportArchive';
 import { NewSessionForm } from './sessions/NewSessionForm';
 import { SessionList } from './sessions/SessionList';
 import { SessionView } from './sessions/SessionView';
@@ -23,12 +21,7 @@ export function SessionsScreen() {
     setDragging(false);
     const file = e.dataTransfer.files[0];
     if (!file || importing) return;
-    const r = await importDropped(file);
-    if (r) {
-      useUi.getState().notify('ok', `Imported “${r.title}” with ${r.messageCount} messages.`);
-      await useSessions.getState().load();
-      await useSessions.getState().select(r.sessionId);
-    }
+    await afterImport(await importDropped(file));
   }
 
   return (
@@ -45,8 +38,14 @@ export function SessionsScreen() {
       }}
       onDrop={(e) => void onDrop(e)}
     >
-      <PageHeader title="Sessions" intro="Your conversations. Everything here is kept in one local file and backed up." />
-      <ImportArchive dragging={dragging} />
+      <PageHeader title="Sessions" intro="Your conversations. Everything here is kept in one local file and backed up.">
+        <ImportArchiveButton />
+      </PageHeader>
+      <p id="import-hint" className="muted small drop-hint">
+        Import a Strata session archive with the button, or drop the file anywhere on this screen. It is added as a new
+        session; nothing here is overwritten.
+      </p>
+      <ImportOutcome dragging={dragging} />
       <div className="grid-2">
         <section className="card" aria-labelledby="session-list-heading">
           <h2 id="session-list-heading">All sessions</h2>

@@ -56,7 +56,9 @@ export const useBackups = create<BackupsState>()((set, get) => ({
     const operationId = newOperationId('verify');
     set((s) => ({ verifying: { ...s.verifying, [id]: true } }));
     try {
-      const r = await withProgress(operationId, 'verify', () => api.call('verifySnapshot', { snapshotId: id, operationId }));
+      const r = await withProgress(operationId, 'verify', () =>
+        api.call('verifySnapshot', { snapshotId: id, operationId }),
+      );
       set((s) => ({ lastVerify: { ...s.lastVerify, [id]: r } }));
       await get().load();
       return r;

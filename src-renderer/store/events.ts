@@ -33,7 +33,9 @@ export function connectEvents(): () => void {
         reloadAll();
         break;
       case 'alert':
-        useUi.getState().notify(e.payload.level === 'error' ? 'error' : 'warn', `${e.payload.title}: ${e.payload.message}`);
+        useUi
+          .getState()
+          .notify(e.payload.level === 'error' ? 'error' : 'warn', `${e.payload.title}: ${e.payload.message}`);
         break;
     }
   });

@@ -15,7 +15,9 @@ interface ProgressState {
 export const useProgress = create<ProgressState>()((set) => ({
   running: {},
   begin: (operationId, kind) =>
-    set((s) => ({ running: { ...s.running, [operationId]: { operationId, kind, phase: 'starting', done: 0, total: 0 } } })),
+    set((s) => ({
+      running: { ...s.running, [operationId]: { operationId, kind, phase: 'starting', done: 0, total: 0 } },
+    })),
   update(e) {
     if (ended.has(e.operationId)) return;
     set((s) => {

@@ -12,6 +12,7 @@ interface RestoreState {
   comparison: { snapshot: Record<string, number>; current: Record<string, number> } | null;
   phase: Phase;
   error: ReadableError | null;
+  undoError: ReadableError | null;
   result: RestoreResult | null;
   /** The last restore of this window can be undone until something else replaces it. */
   canUndo: boolean;
@@ -26,6 +27,7 @@ export const useRestore = create<RestoreState>()((set, get) => ({
   comparison: null,
   phase: 'idle',
   error: null,
+  undoError: null,
   result: null,
   canUndo: false,
   async pick(id) {
@@ -48,7 +50,7 @@ export const useRestore = create<RestoreState>()((set, get) => ({
     const id = get().snapshotId;
     if (!id) return;
     const operationId = newOperationId('restore');
-    set({ phase: 'restoring', error: null, result: null });
+    set({ phase: 'restoring', error: null, undoError: null, result: null });
     try {
       const result = await withProgress(operationId, 'restore', () =>
         api.call('restoreSnapshot', { snapshotId: id, operationId }),
@@ -61,13 +63,14 @@ export const useRestore = create<RestoreState>()((set, get) => ({
   },
   async undo() {
     const operationId = newOperationId('undo-restore');
-    set({ phase: 'undoing', error: null });
+    const before = get().phase;
+    set({ phase: 'undoing', undoError: null });
     try {
       const result = await withProgress(operationId, 'undo-restore', () => api.call('undoRestore', { operationId }));
       set({ result, phase: 'undone', canUndo: false });
       await get().refreshComparison();
     } catch (e) {
-      set({ error: readableError(e), phase: 'done' });
+      set({ undoError: readableError(e), phase: before });
     }
   },
 }));

@@ -37,7 +37,8 @@ export const useSettings = create<SettingsState>()((set, get) => {
     set({ pending: { transferId, fileName, mode, preview: null, loading: true }, transferError: null });
     try {
       const preview = await api.call('previewSettingsImport', { transferId, mode });
-      if (get().pending?.transferId === transferId) set({ pending: { transferId, fileName, mode, preview, loading: false } });
+      if (get().pending?.transferId === transferId)
+        set({ pending: { transferId, fileName, mode, preview, loading: false } });
     } catch (e) {
       set({ pending: null, transferError: readableError(e) });
     }

@@ -16,7 +16,7 @@ interface ImportedSession {
 interface TransfersState {
   exporting: boolean;
   importing: boolean;
-  lastExport: (Transfer & { saved: boolean }) | null;
+  lastExport: (Transfer & { saved: boolean; sessionId: string }) | null;
   lastImport: ImportedSession | null;
   error: ReadableError | null;
   exportError: ReadableError | null;
@@ -70,7 +70,7 @@ export const useTransfers = create<TransfersState>()((set, get) => {
           api.call('exportSession', { sessionId, format, operationId }),
         );
         const { saved } = await api.files.save(t.transferId);
-        set({ lastExport: { ...t, saved } });
+        set({ lastExport: { ...t, saved, sessionId } });
       } catch (e) {
         set({ exportError: readableError(e) });
       } finally {

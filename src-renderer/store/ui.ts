@@ -36,13 +36,24 @@ export function applyTheme(theme: ThemeChoice): void {
   else document.documentElement.dataset.theme = theme;
 }
 
+const SCREENS: Screen[] = ['sessions', 'backups', 'restore', 'settings'];
+
+/** Screens are addressed as #/name, so reloads and the back button keep the place. */
+export function screenFromHash(hash: string): Screen {
+  const name = hash.replace(/^#\/?/, '');
+  return (SCREENS as string[]).includes(name) ? (name as Screen) : 'sessions';
+}
+
 let nextToast = 1;
 
 export const useUi = create<UiState>()((set) => ({
-  screen: 'sessions',
+  screen: screenFromHash(window.location.hash),
   theme: storedTheme(),
   toasts: [],
-  setScreen: (screen) => set({ screen }),
+  setScreen(screen) {
+    if (screenFromHash(window.location.hash) !== screen) window.location.hash = `#/${screen}`;
+    set({ screen });
+  },
   setTheme(theme) {
     try {
       localStorage.setItem(THEME_KEY, theme);

@@ -3,6 +3,7 @@ import {
   ContractError,
   OPERATIONS,
   OPERATION_NAMES,
+  OPERATION_NAME_LIST,
   createClient,
   decodeError,
   encodeErrorMessage,
@@ -39,6 +40,10 @@ describe('contract inputs', () => {
         'importSettings',
       ].sort(),
     );
+  });
+
+  it('keeps the preload name list in step with OPERATIONS', () => {
+    expect([...OPERATION_NAME_LIST].sort()).toEqual([...OPERATION_NAMES].sort());
   });
 
   it('accepts well-formed inputs', () => {

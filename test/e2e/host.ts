@@ -26,10 +26,14 @@ export interface Host {
 /** Runs `strata serve --port 0 --json` on a fresh data folder and waits for its {"url"} line. */
 export async function startHost(): Promise<Host> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-e2e-'));
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.cjs'), '--data-dir', dataDir, 'serve', '--port', '0', '--json'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'dist', 'cli.cjs'), '--data-dir', dataDir, 'serve', '--port', '0', '--json'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   const url = await new Promise<string>((resolve, reject) => {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -7,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StrataApp } from '../../src-main/app/strata-app';
 import { startHost, type RunningHost } from '../../src-main/host/server';
 import { createClient, createHttpTransport, type ContractError } from '../../src-main/contract';
-import { CLI_BUNDLE } from '../helpers/cli';
+import { CLI_BUNDLE, runStrata } from '../helpers/cli';
 
 function makeRenderer(dir: string) {
   fs.mkdirSync(path.join(dir, 'assets'), { recursive: true });
@@ -178,8 +179,11 @@ describe('headless host', () => {
     const missing = await op('getSession', { sessionId: 'no-such-session' });
     expect(missing.status).toBe(404);
     expect(json(missing.body).error.message).not.toMatch(/\bat .*\.(ts|js):\d+/);
-    const unknown = await op('dropDatabase', {});
-    expect(unknown.status).toBe(404);
+    for (const name of ['dropDatabase', 'constructor', 'toString', 'hasOwnProperty']) {
+      const unknown = await op(name, {});
+      expect(unknown.status, name).toBe(404);
+      expect(json(unknown.body).error.code, name).toBe('unknown_operation');
+    }
     const notJson = await request(host.port, {
       method: 'POST',
       path: '/api/op/listSessions',
@@ -347,6 +351,149 @@ describe('headless host', () => {
     expect(json(fake.body).error.code).toBe('not_found');
   });
 
+  it('exports a session, downloads it, uploads it again and imports it as a new session', async () => {
+    const s = json((await op('createSession', { title: 'Recipes: soup' })).body).result;
+    for (const content of ['Leek and potato?', 'Yes: leeks, potatoes, stock.'])
+      await op('addMessage', { sessionId: s.id, role: content.endsWith('?') ? 'user' : 'assistant', content });
+
+    const progress: string[] = [];
+    const off = app.events.on('progress', (p) => {
+      if (p.operationId === 'export-1') progress.push(p.phase);
+    });
+    const exported = await op('exportSession', { sessionId: s.id, format: 'json', operationId: 'export-1' });
+    off();
+    expect(exported.status).toBe(200);
+    const t = json(exported.body).result;
+    expect(t.fileName).toBe('recipes-soup.strata-session.json.gz');
+    expect(t.bytes).toBeGreaterThan(0);
+    expect(progress.at(-1)).toBe('done');
+
+    const down = await request(host.port, {
+      path: `/api/download/${t.transferId}?token=${host.token}`,
+      headers: { Host: `127.0.0.1:${host.port}` },
+    });
+    expect(down.status).toBe(200);
+    expect(down.body.length).toBe(t.bytes);
+    expect(down.body.subarray(0, 2).toString('hex')).toBe('1f8b'); // gzip
+
+    const up = await request(host.port, {
+      method: 'POST',
+      path: `/api/upload?name=${encodeURIComponent(t.fileName)}`,
+      headers: { ...auth(), 'Content-Type': 'application/octet-stream' },
+      body: down.body,
+    });
+    const uploaded = json(up.body).result;
+    const snapshotsBefore = json((await op('listSnapshots', {})).body).result.snapshots.length;
+    const imported = await op('importArchive', { transferId: uploaded.transferId, allowDuplicate: false });
+    expect(imported.status).toBe(200);
+    const r = json(imported.body).result;
+    expect(r.messageCount).toBe(2);
+    expect(r.sessionId).not.toBe(s.id);
+    const back = json((await op('getSession', { sessionId: r.sessionId })).body).result;
+    expect(back.messages.map((m: { content: string }) => m.content)).toEqual([
+      'Leek and potato?',
+      'Yes: leeks, potatoes, stock.',
+    ]);
+    // A safety snapshot was taken before the import wrote anything.
+    const after = json((await op('listSnapshots', {})).body).result.snapshots;
+    expect(after.length).toBe(snapshotsBefore + 1);
+    expect(after[0].label).toBe('Before archive import');
+    // The upload is used up: importing it again needs a new upload.
+    const again = await op('importArchive', { transferId: uploaded.transferId, allowDuplicate: true });
+    expect(json(again.body).error.code).toBe('not_found');
+
+    const md = json((await op('exportSession', { sessionId: s.id, format: 'md' })).body).result;
+    expect(md.fileName).toBe('recipes-soup.md');
+    const mdDown = await request(host.port, {
+      path: `/api/download/${md.transferId}?token=${host.token}`,
+      headers: { Host: `127.0.0.1:${host.port}` },
+    });
+    expect(mdDown.headers['content-type']).toMatch(/text\/markdown/);
+    expect(mdDown.body.toString('utf8')).toContain('Leek and potato?');
+  });
+
+  it('refuses a damaged archive with a readable error and writes nothing', async () => {
+    const before = app.db.sessions.count();
+    const up = await request(host.port, {
+      method: 'POST',
+      path: '/api/upload?name=broken.strata-session.json.gz',
+      headers: { ...auth(), 'Content-Type': 'application/octet-stream' },
+      body: Buffer.from('this is not an archive'),
+    });
+    const t = json(up.body).result;
+    const r = await op('importArchive', { transferId: t.transferId, allowDuplicate: false });
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    const err = json(r.body).error;
+    expect(err.message.length).toBeGreaterThan(0);
+    expect(err.message).not.toMatch(/\bat .*\.(ts|js|cjs):\d+/);
+    expect(app.db.sessions.count()).toBe(before);
+  });
+
+  it('exports settings without secrets, previews an import, and applies it after a safety snapshot', async () => {
+    app.db.settings.set('ui.theme', 'dark');
+    app.db.settings.set('provider.apiKey', 'sk-very-secret', { secret: true });
+    const exported = json((await op('exportSettings', { includeSecrets: false })).body).result;
+    expect(exported.fileName).toMatch(/^strata-settings-\d{4}-\d{2}-\d{2}\.json$/);
+    const down = await request(host.port, {
+      path: `/api/download/${exported.transferId}?token=${host.token}`,
+      headers: { Host: `127.0.0.1:${host.port}` },
+    });
+    const text = down.body.toString('utf8');
+    expect(text).toContain('ui.theme');
+    expect(text).not.toContain('sk-very-secret');
+
+    app.db.settings.set('ui.theme', 'light');
+    app.db.settings.set('ui.fontSize', 14);
+    const up = json(
+      (
+        await request(host.port, {
+          method: 'POST',
+          path: `/api/upload?name=${exported.fileName}`,
+          headers: { ...auth(), 'Content-Type': 'application/octet-stream' },
+          body: down.body,
+        })
+      ).body,
+    ).result;
+
+    const preview = await op('previewSettingsImport', { transferId: up.transferId, mode: 'replace' });
+    expect(preview.status).toBe(200);
+    const p = json(preview.body).result;
+    expect(p.changes).toContainEqual(expect.objectContaining({ kind: 'setting', key: 'ui.theme', change: 'update' }));
+    expect(p.changes).toContainEqual(
+      expect.objectContaining({ kind: 'setting', key: 'ui.fontSize', change: 'remove' }),
+    );
+    expect(p.summary.update).toBeGreaterThanOrEqual(1);
+    expect(p.warnings.join(' ')).toMatch(/secret setting/);
+    // The preview changed nothing.
+    expect(app.db.settings.getValue('ui.theme', null)).toBe('light');
+
+    const imported = await op('importSettings', { transferId: up.transferId, mode: 'replace' });
+    expect(imported.status).toBe(200);
+    const r = json(imported.body).result;
+    expect(r.mode).toBe('replace');
+    expect(app.db.settings.getValue('ui.theme', null)).toBe('dark');
+    expect(app.db.settings.get('ui.fontSize')).toBeNull();
+    // The secret this computer holds stays: the file had none.
+    expect(app.db.settings.getValue('provider.apiKey', null)).toBe('sk-very-secret');
+    expect(r.safetySnapshotId).toEqual(expect.any(String));
+    const snaps = json((await op('listSnapshots', {})).body).result.snapshots;
+    expect(snaps.find((s: { id: string }) => s.id === r.safetySnapshotId)?.label).toBe('Before settings import');
+
+    const notSettings = json(
+      (
+        await request(host.port, {
+          method: 'POST',
+          path: '/api/upload?name=x.json',
+          headers: { ...auth(), 'Content-Type': 'application/octet-stream' },
+          body: '{"format":"something-else"}',
+        })
+      ).body,
+    ).result;
+    const bad = json((await op('previewSettingsImport', { transferId: notSettings.transferId, mode: 'merge' })).body);
+    expect(bad.error.code).toBe('invalid_settings_file');
+    expect(bad.error.message).toMatch(/Nothing was changed/);
+  });
+
   it('refuses uploads over the size limit and keeps no partial file', async () => {
     small = await startHost({ app, port: 0, rendererDir: path.join(root, 'renderer'), maxUploadBytes: 1024 });
     const r = await request(small.port, {
@@ -386,6 +533,27 @@ describe('headless host', () => {
 });
 
 describe('strata serve', () => {
+  it('says clearly when the port is taken, and leaves the data folder unlocked', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-serve-'));
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const r = await runStrata(['--data-dir', path.join(root, 'data'), 'serve', '--port', String(port), '--json'], {
+        env: { STRATA_RENDERER_DIR: root },
+      });
+      expect(r.code).toBe(1);
+      expect(r.json).toEqual({ error: { code: 'port_in_use', message: expect.stringContaining(String(port)) } });
+      expect(fs.existsSync(path.join(root, 'data', 'strata.lock'))).toBe(false);
+      const bad = await runStrata(['--data-dir', path.join(root, 'data'), 'serve', '--port', 'http', '--json']);
+      expect(bad.code).toBe(2);
+      expect((bad.json as { error: { code: string } }).error.code).toBe('usage');
+    } finally {
+      blocker.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('prints {"url"} with --json, answers on that URL, and stops cleanly on SIGTERM', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-serve-'));
     try {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { defineCommand } from '../command';
 import { noPositionals } from './args';
-import { openDataFolder } from '../../app/data-folder';
+import { withApp } from '../with-app';
 import { databaseInfo, planMigrations, latestVersion } from '../../db';
 import { openRaw } from '../../db/connection';
 import { StrataError } from '../../core/errors';
@@ -53,12 +53,12 @@ export const dbMigrateCommand = defineCommand({
         raw.close();
       }
     }
-    const { db } = await openDataFolder({ dataDir: ctx.dataDir, logger: ctx.logger });
-    try {
-      return { path: ctx.paths.database, from, to: db.lastMigration.to || from, applied: db.lastMigration.applied };
-    } finally {
-      db.close();
-    }
+    return withApp(ctx, (app) => ({
+      path: ctx.paths.database,
+      from,
+      to: app.db.lastMigration.to || from,
+      applied: app.db.lastMigration.applied,
+    }));
   },
   print: (r) =>
     r.applied.length

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../command';
 import { noPositionals, wholeNumber } from './args';
-import { openDataFolder } from '../../app/data-folder';
+import { withApp } from '../with-app';
 import { generateDemoData } from '../../db';
 
 export const demoCommand = defineCommand({
@@ -19,9 +19,9 @@ export const demoCommand = defineCommand({
     'messages-per-session': wholeNumber('--messages-per-session', 0, 10_000_000),
     seed: wholeNumber('--seed', 0, 2 ** 31).optional(),
   }),
-  async run(ctx, a) {
-    const { db } = await openDataFolder({ dataDir: ctx.dataDir, logger: ctx.logger });
-    try {
+  run(ctx, a) {
+    return withApp(ctx, (app) => {
+      const db = app.db;
       const started = performance.now();
       const r = generateDemoData(db.connection, {
         sessions: a.sessions,
@@ -35,9 +35,7 @@ export const demoCommand = defineCommand({
         totals: { sessions: meta.totalSessions, messages: meta.totalMessages },
         seconds: Math.round(performance.now() - started) / 1000,
       };
-    } finally {
-      db.close();
-    }
+    });
   },
   print: (r) =>
     `Added ${r.added.sessions} sessions with ${r.added.messages} messages in ${r.seconds}s. ` +

@@ -4,6 +4,7 @@ import { dbInfoCommand, dbMigrateCommand } from './db';
 import { sessionShowCommand, sessionsListCommand } from './sessions';
 import { SNAPSHOT_COMMANDS } from './snapshots';
 import { serveCommand } from './serve';
+import { ARCHIVE_COMMANDS } from './archives';
 
 /** Every CLI command. Each capability adds its commands from its own file. */
 export const COMMANDS: AnyCommand[] = [
@@ -14,4 +15,5 @@ export const COMMANDS: AnyCommand[] = [
   dbMigrateCommand,
   ...SNAPSHOT_COMMANDS,
   serveCommand,
+  ...ARCHIVE_COMMANDS,
 ];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../command';
 import { noPositionals, onePositional, wholeNumber } from './args';
-import { openDataFolder } from '../../app/data-folder';
+import { withApp } from '../with-app';
 import { StrataError } from '../../core/errors';
 
 export const sessionsListCommand = defineCommand({
@@ -17,16 +17,14 @@ export const sessionsListCommand = defineCommand({
     search: z.string().max(500).optional(),
     limit: wholeNumber('--limit', 1, 1_000_000).optional(),
   }),
-  async run(ctx, a) {
-    const { db } = await openDataFolder({ dataDir: ctx.dataDir, logger: ctx.logger });
-    try {
+  run(ctx, a) {
+    return withApp(ctx, (app) => {
+      const db = app.db;
       return db.sessions.list({
         ...(a.search !== undefined ? { search: a.search } : {}),
         ...(a.limit !== undefined ? { limit: a.limit } : {}),
       });
-    } finally {
-      db.close();
-    }
+    });
   },
   print: (list) =>
     list.length === 0
@@ -45,9 +43,9 @@ export const sessionShowCommand = defineCommand({
   usage: 'session show ID [--limit N]',
   options: { limit: { type: 'string', description: 'show at most N messages' } },
   args: z.object({ positionals: onePositional('session ID'), limit: wholeNumber('--limit', 1, 10_000_000).optional() }),
-  async run(ctx, a) {
-    const { db } = await openDataFolder({ dataDir: ctx.dataDir, logger: ctx.logger });
-    try {
+  run(ctx, a) {
+    return withApp(ctx, (app) => {
+      const db = app.db;
       const session = db.sessions.get(a.positionals);
       if (!session)
         throw new StrataError(
@@ -56,9 +54,7 @@ export const sessionShowCommand = defineCommand({
         );
       const messages = db.messages.listForSession(session.id, a.limit ? { limit: a.limit } : {});
       return { session, messageCount: db.messages.countForSession(session.id), messages };
-    } finally {
-      db.close();
-    }
+    });
   },
   print: (r) =>
     [

@@ -1,24 +1,10 @@
 import { z } from 'zod';
-import { defineCommand, type CliContext } from '../command';
+import { defineCommand } from '../command';
+import { withApp } from '../with-app';
 import { noPositionals, onePositional } from './args';
-import { StrataApp } from '../../app/strata-app';
 import { StrataError } from '../../core/errors';
 import { formatBytes } from '../../snapshots/retention';
 import type { SnapshotEntry, SnapshotSidecar } from '../../snapshots';
-
-/** Opens the app core for one command; restore-type commands take the data-folder lock. */
-async function withApp<T>(ctx: CliContext, fn: (app: StrataApp) => Promise<T>, opts: { exclusive?: boolean } = {}): Promise<T> {
-  const app = await StrataApp.open({ dataDir: ctx.dataDir, owner: 'cli', logger: ctx.logger, exclusive: opts.exclusive ?? false });
-  const off = app.events.on('progress', (p) => {
-    if (!p.finished) ctx.progress(`${p.kind} ${p.phase}`, p.done, p.total);
-  });
-  try {
-    return await fn(app);
-  } finally {
-    off();
-    await app.close();
-  }
-}
 
 const describe = (s: SnapshotSidecar) =>
   `${s.id}  ${s.tier.padEnd(13)} ${s.createdAt}  ${formatBytes(s.stored.sizeBytes).padStart(9)}  ` +
@@ -34,7 +20,8 @@ export const backupCommand = defineCommand({
   options: { label: { type: 'string', description: 'a label to find it by later' } },
   args: z.object({ positionals: noPositionals, label: z.string().trim().min(1).max(200).optional() }),
   run: (ctx, a) => withApp(ctx, (app) => app.snapshots.create({ tier: 'manual', label: a.label ?? null })),
-  print: (s) => `Snapshot ${s.id} written (${formatBytes(s.stored.sizeBytes)} from ${formatBytes(s.source.sizeBytes)}, ${s.durationMs} ms).`,
+  print: (s) =>
+    `Snapshot ${s.id} written (${formatBytes(s.stored.sizeBytes)} from ${formatBytes(s.source.sizeBytes)}, ${s.durationMs} ms).`,
 });
 
 export const listCommand = defineCommand({
@@ -73,29 +60,43 @@ export const verifyCommand = defineCommand({
 
 export const restoreCommand = defineCommand({
   name: 'restore',
-  summary: 'Replace the live database with a snapshot (after a pinned pre-restore snapshot). --undo reverts the last restore.',
+  summary:
+    'Replace the live database with a snapshot (after a pinned pre-restore snapshot). --undo reverts the last restore.',
   usage: 'restore ID --yes | restore --undo --yes',
   options: {
     yes: { type: 'boolean', description: 'confirm: the current data is replaced (it stays in a pre-restore snapshot)' },
     undo: { type: 'boolean', description: 'undo the most recent restore' },
   },
   args: z
-    .object({ positionals: z.array(z.string().max(100)).max(1, 'only one snapshot id'), yes: z.boolean().optional(), undo: z.boolean().optional() })
+    .object({
+      positionals: z.array(z.string().max(100)).max(1, 'only one snapshot id'),
+      yes: z.boolean().optional(),
+      undo: z.boolean().optional(),
+    })
     .refine((a) => a.yes === true, 'add --yes to confirm the restore')
-    .refine((a) => (a.undo ? a.positionals.length === 0 : a.positionals.length === 1), 'give one snapshot id, or --undo'),
+    .refine(
+      (a) => (a.undo ? a.positionals.length === 0 : a.positionals.length === 1),
+      'give one snapshot id, or --undo',
+    ),
   run: (ctx, a) =>
-    withApp(ctx, (app) => (a.undo ? app.snapshots.undoRestore() : app.snapshots.restore(a.positionals[0]!)), { exclusive: true }),
+    withApp(ctx, (app) => (a.undo ? app.snapshots.undoRestore() : app.snapshots.restore(a.positionals[0]!)), {
+      exclusive: true,
+    }),
   print: (r) =>
     `Restored ${r.restoredFrom} in ${r.durationMs} ms. ${r.preRestoreSnapshotId ? `The previous data is kept in ${r.preRestoreSnapshotId}; 'strata restore --undo --yes' brings it back.` : ''}`,
 });
 
 export const backupTestCommand = defineCommand({
   name: 'backup-test',
-  summary: 'Restore drill: restore a snapshot (default: newest good) into a temp folder, check it and open it with the app.',
+  summary:
+    'Restore drill: restore a snapshot (default: newest good) into a temp folder, check it and open it with the app.',
   usage: 'backup-test [ID]',
   args: z.object({ positionals: z.array(z.string().max(100)).max(1, 'only one snapshot id') }),
   run: (ctx, a) => withApp(ctx, (app) => app.snapshots.drill(a.positionals[0])),
-  print: (r) => (r.ok ? `Drill ok: ${r.id} restores, passes integrity_check and opens with ${r.sessionsReadable} sessions.` : `Drill FAILED for ${r.id}: ${r.problems.join('; ')}`),
+  print: (r) =>
+    r.ok
+      ? `Drill ok: ${r.id} restores, passes integrity_check and opens with ${r.sessionsReadable} sessions.`
+      : `Drill FAILED for ${r.id}: ${r.problems.join('; ')}`,
   exitCode: (r) => (r.ok ? 0 : 1),
 });
 
@@ -115,7 +116,9 @@ export const statsCommand = defineCommand({
       `last verify:   ${h.lastVerify ? `${h.lastVerify.ok ? 'ok' : 'FAILED'} ${new Date(h.lastVerify.at).toISOString()}` : 'never'}`,
       `last drill:    ${h.lastDrill ? `${h.lastDrill.ok ? 'ok' : 'FAILED'} ${new Date(h.lastDrill.at).toISOString()}` : 'never'}`,
       'last success per tier:',
-      ...Object.entries(h.lastSuccessByTier).map(([t, at]) => `  ${t.padEnd(14)} ${at ? new Date(at).toISOString() : 'never'}`),
+      ...Object.entries(h.lastSuccessByTier).map(
+        ([t, at]) => `  ${t.padEnd(14)} ${at ? new Date(at).toISOString() : 'never'}`,
+      ),
     ].join('\n'),
 });
 
@@ -139,7 +142,10 @@ export const snapshotExportCommand = defineCommand({
   summary: 'Write a snapshot out as a plain SQLite file that any SQLite tool opens.',
   usage: 'snapshot export ID --out FILE.db',
   options: { out: { type: 'string', description: 'where to write the .db file' } },
-  args: z.object({ positionals: onePositional('snapshot ID'), out: z.string({ error: '--out FILE is required' }).min(1) }),
+  args: z.object({
+    positionals: onePositional('snapshot ID'),
+    out: z.string({ error: '--out FILE is required' }).min(1),
+  }),
   run: (ctx, a) => withApp(ctx, (app) => app.snapshots.exportPlain(a.positionals, a.out)),
   print: (r) => `Wrote ${r.file} (${formatBytes(r.sizeBytes)}).`,
 });

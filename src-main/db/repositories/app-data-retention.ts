@@ -7,9 +7,8 @@ export type RetentionTable = 'app_logs' | 'analytics_events';
 const TIME_COLUMN: Record<RetentionTable, string> = { app_logs: 'logged_at', analytics_events: 'occurred_at' };
 
 export function countOlderThan(db: SqliteDatabase, table: RetentionTable, cutoff: number): number {
-  return (
-    db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${TIME_COLUMN[table]} < ?`).get(cutoff) as { n: number }
-  ).n;
+  return (db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${TIME_COLUMN[table]} < ?`).get(cutoff) as { n: number })
+    .n;
 }
 
 /** Deletes at most `limit` rows older than `cutoff` (oldest first); short transactions keep writers moving. */

@@ -53,7 +53,10 @@ export function iterateSessionMessages(db: SqliteDatabase, sessionId: string): I
 }
 
 /** The session an earlier import of the archive with this content hash created, if any. */
-export function findSessionByArchiveHash(db: SqliteDatabase, sha256: string): { id: string; title: string } | undefined {
+export function findSessionByArchiveHash(
+  db: SqliteDatabase,
+  sha256: string,
+): { id: string; title: string } | undefined {
   return db
     .prepare(
       `SELECT id, title FROM sessions WHERE json_extract(metadata, '$.archive.sha256') = ? ORDER BY created_at LIMIT 1`,

@@ -47,7 +47,7 @@ export function BackUpNow() {
         </button>
       </form>
       <RunningWork kinds={['snapshot', 'prune', 'drill']} title="Backup progress" />
-      <div aria-live="polite">
+      <div aria-live="polite" className="live-slot">
         {done && (
           <p className="alert alert-ok" role="status">
             {done}

@@ -28,7 +28,11 @@ function VerifyStatus({ s }: { s: Snapshot }) {
         Check failed
       </span>
     );
-  return <span className="badge">Checked when made</span>;
+  return (
+    <span className="badge" title="Checked when it was made; not verified since">
+      Checked
+    </span>
+  );
 }
 
 export function SnapshotList() {
@@ -91,7 +95,14 @@ export function SnapshotList() {
           <h3 id={`tier-${g.tier}`}>
             {TIER_LABELS[g.tier]} <span className="muted small">({g.items.length})</span>
           </h3>
-          <table aria-labelledby={`tier-${g.tier}`}>
+          <table className="snapshot-table" aria-labelledby={`tier-${g.tier}`}>
+            <colgroup>
+              <col className="col-made" />
+              <col className="col-label" />
+              <col className="col-size" />
+              <col className="col-status" />
+              <col className="col-actions" />
+            </colgroup>
             <thead>
               <tr>
                 <th scope="col">Made</th>
@@ -150,8 +161,8 @@ export function SnapshotList() {
           onCancel={() => setDeleting(null)}
         >
           <p>
-            The manual backup {deleting.label ? `“${deleting.label}” ` : ''}from {formatTime(deleting.createdAt)} will be
-            removed for good. Your current data is not touched.
+            The manual backup {deleting.label ? `“${deleting.label}” ` : ''}from {formatTime(deleting.createdAt)} will
+            be removed for good. Your current data is not touched.
           </p>
         </ConfirmDialog>
       )}

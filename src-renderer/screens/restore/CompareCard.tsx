@@ -8,6 +8,8 @@ import { useRestore } from '../../store/restore';
 
 /** The tables people care about first; others follow alphabetically. */
 const FIRST = ['sessions', 'messages', 'settings', 'custom_prompts', 'favorite_actions'];
+/** Bookkeeping tables mean nothing to people and always match. */
+const HIDDEN = new Set(['database_metadata', 'schema_migrations']);
 
 export function CompareCard() {
   const { snapshotId, comparison, phase, error, restore, refreshComparison } = useRestore();
@@ -18,12 +20,14 @@ export function CompareCard() {
   if (!snapshotId) return null;
 
   const tables = comparison
-    ? [...new Set([...Object.keys(comparison.snapshot), ...Object.keys(comparison.current)])].sort((a, b) => {
-        const ia = FIRST.indexOf(a);
-        const ib = FIRST.indexOf(b);
-        if (ia !== -1 || ib !== -1) return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib);
-        return a.localeCompare(b);
-      })
+    ? [...new Set([...Object.keys(comparison.snapshot), ...Object.keys(comparison.current)])]
+        .filter((t) => !HIDDEN.has(t) && !t.startsWith('sqlite_'))
+        .sort((a, b) => {
+          const ia = FIRST.indexOf(a);
+          const ib = FIRST.indexOf(b);
+          if (ia !== -1 || ib !== -1) return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib);
+          return a.localeCompare(b);
+        })
     : [];
 
   return (
@@ -57,7 +61,11 @@ export function CompareCard() {
                   <td className="num">{formatCount(then)}</td>
                   <td className="num">{formatCount(now)}</td>
                   <td className="num">
-                    {diff === 0 ? <span className="muted">same</span> : `${diff > 0 ? '+' : '−'}${formatCount(Math.abs(diff))}`}
+                    {diff === 0 ? (
+                      <span className="muted">same</span>
+                    ) : (
+                      `${diff > 0 ? '+' : '−'}${formatCount(Math.abs(diff))}`
+                    )}
                   </td>
                 </tr>
               );
@@ -65,7 +73,7 @@ export function CompareCard() {
           </tbody>
         </table>
       )}
-      <ErrorNotice error={phase === 'done' ? null : error} title="The restore did not happen" onRetry={() => void refreshComparison()} />
+      <ErrorNotice error={error} title="The restore did not happen" onRetry={() => void refreshComparison()} />
       <RunningWork kinds={['restore', 'undo-restore']} title="Restore progress" />
       <div className="btn-row">
         <button

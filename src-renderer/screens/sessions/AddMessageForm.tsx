@@ -20,8 +20,10 @@ export function AddMessageForm() {
     setBusy(true);
     setError(null);
     try {
-      await addMessage(role, content);
-      setContent('');
+      const sent = content;
+      await addMessage(role, sent);
+      // Keep anything typed while the message was being saved.
+      setContent((now) => (now === sent ? '' : now));
       // The next message is usually the other side of the conversation.
       setRole(role === 'user' ? 'assistant' : 'user');
     } catch (err) {

@@ -27,8 +27,8 @@ export function ExportSession({ sessionId }: { sessionId: string }) {
         </button>
       </div>
       <RunningWork kinds={['export']} title="Export progress" />
-      <div aria-live="polite">
-        {lastExport && !exporting && (
+      <div aria-live="polite" className="live-slot">
+        {lastExport && lastExport.sessionId === sessionId && !exporting && (
           <p className="muted small" role="status">
             {lastExport.saved
               ? `Exported ${lastExport.fileName} (${formatBytes(lastExport.bytes)}).`

@@ -2,47 +2,25 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { RunningWork } from '../../components/RunningWork';
 import { useSessions } from '../../store/sessions';
 import { useTransfers } from '../../store/transfers';
-import { useUi } from '../../store/ui';
 
-/** "Import archive" by file picker, plus the drop target and the outcome of the last import. */
-export function ImportArchive({ dragging }: { dragging: boolean }) {
-  const { importing, error, duplicate, lastImport, importChosen, importAnyway, dismiss } = useTransfers();
-
-  async function after(r: { sessionId: string; title: string; messageCount: number } | null) {
-    if (!r) return;
-    useUi.getState().notify('ok', `Imported “${r.title}” with ${r.messageCount} messages.`);
-    await useSessions.getState().load();
-    await useSessions.getState().select(r.sessionId);
-  }
+/** The outcome of the last import (picker or drop), a duplicate question, and the drop overlay. */
+export function ImportOutcome({ dragging }: { dragging: boolean }) {
+  const { error, duplicate, lastImport, importAnyway, dismiss } = useTransfers();
+  const after = afterImport;
 
   return (
-    <section className="card" aria-labelledby="import-heading">
-      <div className="card-header">
-        <div>
-          <h2 id="import-heading">Bring in a session</h2>
-          <p className="muted small">
-            Import a Strata session archive someone sent you, or one you exported. It is added as a new session; nothing here is
-            overwritten.
-          </p>
+    <>
+      {dragging && (
+        <div className="drop-overlay" aria-hidden="true">
+          <div className="drop-overlay-inner">Drop the archive to import it as a new session</div>
         </div>
-        <button
-          type="button"
-          className="btn btn-primary"
-          onClick={() => void importChosen().then(after)}
-          disabled={importing}
-        >
-          Import archive
-        </button>
-      </div>
-      <div className={`dropzone${dragging ? ' active' : ''}`} aria-hidden="true">
-        {dragging ? 'Drop the archive to import it' : 'Or drop an archive file anywhere on this screen'}
-      </div>
+      )}
       <RunningWork kinds={['import']} title="Import progress" />
-      <div aria-live="polite">
+      <div aria-live="polite" className="live-slot">
         {lastImport && !error && !duplicate && (
           <div className="alert alert-ok" role="status">
             <strong>Imported “{lastImport.title}”</strong>
-            <span>{lastImport.messageCount} messages were added as a new session.</span>
+            <span>{lastImport.messageCount} messages were added as a new session. Nothing else was changed.</span>
           </div>
         )}
       </div>
@@ -62,6 +40,30 @@ export function ImportArchive({ dragging }: { dragging: boolean }) {
         </div>
       )}
       <ErrorNotice error={error} title="The archive could not be imported" onDismiss={dismiss} />
-    </section>
+    </>
   );
+}
+
+/** The header action; also takes archives dropped anywhere on the Sessions screen. */
+export function ImportArchiveButton() {
+  const importing = useTransfers((s) => s.importing);
+  const importChosen = useTransfers((s) => s.importChosen);
+  return (
+    <button
+      type="button"
+      className="btn btn-primary"
+      onClick={() => void importChosen().then(afterImport)}
+      disabled={importing}
+      aria-describedby="import-hint"
+    >
+      Import archive
+    </button>
+  );
+}
+
+export async function afterImport(r: { sessionId: string; title: string; messageCount: number } | null) {
+  if (!r) return;
+  // The screen shows the outcome inline; open the new session so it can be checked at once.
+  await useSessions.getState().load();
+  await useSessions.getState().select(r.sessionId);
 }

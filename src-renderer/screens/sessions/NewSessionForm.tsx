@@ -12,7 +12,11 @@ export function NewSessionForm() {
   async function submit(e: FormEvent) {
     e.preventDefault();
     if (!title.trim()) {
-      setError({ code: 'invalid_input', message: 'A session needs a title.', next: 'Type a title, then press Create.' });
+      setError({
+        code: 'invalid_input',
+        message: 'A session needs a title.',
+        next: 'Type a title, then press Create.',
+      });
       return;
     }
     setBusy(true);

@@ -18,7 +18,11 @@ export function SessionView() {
     return (
       <section className="card" aria-labelledby="session-view-heading">
         <h2 id="session-view-heading">No session open</h2>
-        <ErrorNotice error={openError} title="The session could not be opened" onRetry={() => void select(selectedId)} />
+        <ErrorNotice
+          error={openError}
+          title="The session could not be opened"
+          onRetry={() => void select(selectedId)}
+        />
         <p className="muted">Pick a session from the list, or create a new one, to read and add messages.</p>
       </section>
     );

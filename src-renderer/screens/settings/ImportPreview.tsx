@@ -22,6 +22,8 @@ export function ImportPreview() {
   if (!pending) return null;
   const { preview, mode, fileName, loading } = pending;
   const visible = preview ? preview.changes.filter((c) => c.change !== 'unchanged') : [];
+  // Values are shown only when the other side sends them (secrets never are).
+  const withValues = visible.some((c) => c.before !== null || c.after !== null);
 
   async function apply() {
     await applyImport();
@@ -82,23 +84,25 @@ export function ImportPreview() {
               <tr>
                 <th scope="col">Change</th>
                 <th scope="col">What</th>
-                <th scope="col">Now</th>
-                <th scope="col">After import</th>
+                {withValues && <th scope="col">Now</th>}
+                {withValues && <th scope="col">After import</th>}
               </tr>
             </thead>
             <tbody>
               {visible.map((c) => (
                 <tr key={`${c.kind}:${c.key}`}>
                   <td>
-                    <span className={`badge ${c.change === 'remove' ? 'badge-error' : c.change === 'add' ? 'badge-ok' : 'badge-warn'}`}>
+                    <span
+                      className={`badge ${c.change === 'remove' ? 'badge-error' : c.change === 'add' ? 'badge-ok' : 'badge-warn'}`}
+                    >
                       {CHANGE_TEXT[c.change]}
                     </span>
                   </td>
                   <td>
-                    <span className="muted small">{c.kind}</span> {c.key}
+                    <span className="value">{c.key}</span> <span className="muted small">({c.kind})</span>
                   </td>
-                  <td className="value">{c.secret ? 'hidden' : (c.before ?? '—')}</td>
-                  <td className="value">{c.secret ? 'hidden' : (c.after ?? '—')}</td>
+                  {withValues && <td className="value">{c.secret ? 'hidden' : (c.before ?? '—')}</td>}
+                  {withValues && <td className="value">{c.secret ? 'hidden' : (c.after ?? '—')}</td>}
                 </tr>
               ))}
             </tbody>
@@ -107,7 +111,12 @@ export function ImportPreview() {
       )}
       {preview && visible.length === 0 && <p className="muted">Nothing would change: your settings already match.</p>}
       <div className="btn-row">
-        <button type="button" className="btn btn-primary" disabled={!preview || loading || applying} onClick={() => void apply()}>
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={!preview || loading || applying}
+          onClick={() => void apply()}
+        >
           Apply import
         </button>
         <button type="button" className="btn" onClick={cancelImport} disabled={applying}>

@@ -174,7 +174,7 @@ export function ScheduleForm() {
             </label>
           ))}
         </div>
-        <div className="form-grid spaced">
+        <div className="form-grid spaced tall-labels">
           <NumberField
             id="auto-interval"
             label="Minutes between frequent backups"
@@ -217,7 +217,7 @@ export function ScheduleForm() {
       </fieldset>
       <fieldset>
         <legend>Limits</legend>
-        <div className="form-grid">
+        <div className="form-grid tall-labels">
           <NumberField
             id="max-age"
             label="Maximum age (days)"

@@ -19,27 +19,17 @@ export function SettingsTransfer() {
           <input type="checkbox" checked={includeSecrets} onChange={(e) => setIncludeSecrets(e.target.checked)} />
           Include secrets such as API keys
         </label>
-        <button
-          type="button"
-          className="btn"
-          disabled={exporting}
-          onClick={() => void exportSettings(includeSecrets)}
-        >
+        <button type="button" className="btn" disabled={exporting} onClick={() => void exportSettings(includeSecrets)}>
           Export settings
         </button>
-        <button
-          type="button"
-          className="btn"
-          disabled={!!pending}
-          onClick={() => void chooseImport()}
-        >
+        <button type="button" className="btn" disabled={!!pending} onClick={() => void chooseImport()}>
           Import settings
         </button>
       </div>
       {includeSecrets && (
         <p className="alert alert-warn small">Anyone with the exported file can read those secrets. Keep it private.</p>
       )}
-      <div aria-live="polite">
+      <div aria-live="polite" className="live-slot">
         {lastExport && (
           <p className="muted small" role="status">
             {lastExport.saved
@@ -66,4 +56,3 @@ export function SettingsTransfer() {
     </section>
   );
 }
-

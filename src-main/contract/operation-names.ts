@@ -1,0 +1,28 @@
+/**
+ * The operation names alone, without their schemas, for the Electron preload: it only needs
+ * names to build `window.strata.ops`, and stays small without zod. operations.ts checks at
+ * compile time that this list and OPERATIONS agree.
+ */
+export const OPERATION_NAME_LIST = [
+  'listSessions',
+  'getSession',
+  'createSession',
+  'addMessage',
+  'deleteSession',
+  'listSnapshots',
+  'createSnapshot',
+  'verifySnapshot',
+  'deleteSnapshot',
+  'compareSnapshot',
+  'restoreSnapshot',
+  'undoRestore',
+  'getHealth',
+  'getBackupConfig',
+  'setBackupConfig',
+  'previewPrune',
+  'exportSession',
+  'importArchive',
+  'exportSettings',
+  'previewSettingsImport',
+  'importSettings',
+] as const;

@@ -1,0 +1,174 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp-dir';
+import { generateDemoData, type StrataDatabase } from '../../src-main/db';
+import { exportAllJson, importAllJson } from '../../src-main/full-export';
+import { AppRetentionJob, RETENTION_SETTING_KEY, runAppDataRetention } from '../../src-main/app-retention';
+import { ManualClock } from '../../src-main/core/clock';
+import { openFolder } from './helpers';
+
+const DAY = 86_400_000;
+
+function dumpAll(db: StrataDatabase): Record<string, unknown[][]> {
+  const out: Record<string, unknown[][]> = {};
+  for (const name of Object.keys(db.tableCounts())) {
+    out[name] = db.connection.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).raw(true).all() as unknown[][];
+  }
+  return out;
+}
+
+async function richFolder(dir: string): Promise<StrataDatabase> {
+  const db = await openFolder(dir);
+  generateDemoData(db.connection, { sessions: 3, messagesPerSession: 40, seed: 3 });
+  db.settings.set('theme', 'dark');
+  db.settings.set('key', 'sk-1', { secret: true });
+  db.prompts.upsert({ id: 'p', name: 'P', content: 'c 🙂' });
+  db.favoriteActions.upsert({ id: 'a', label: 'A', action: 'x' });
+  db.extensionData.put('ext', 'blob', { a: [1, 2, { b: null }] });
+  const log = db.connection.prepare(`INSERT INTO app_logs (level, message, context, logged_at) VALUES (?, ?, ?, ?)`);
+  const ev = db.connection.prepare(`INSERT INTO analytics_events (name, properties, occurred_at) VALUES (?, ?, ?)`);
+  for (let i = 0; i < 30; i++) {
+    log.run('info', `log ${i}`, '{}', Date.UTC(2026, 10, 23) - i * DAY);
+    ev.run('open', JSON.stringify({ i }), Date.UTC(2026, 10, 23) - i * 5 * DAY);
+  }
+  return db;
+}
+
+describe('full JSON export and import', () => {
+  it('export-json -> import-json into an empty folder gives the same counts and content', async () => {
+    const dir = tempDir();
+    const src = await richFolder(path.join(dir, 'src'));
+    const file = path.join(dir, 'all.json.gz');
+    const exp = await exportAllJson(src.file, file);
+    expect(exp.counts.messages).toBe(120);
+    const imp = await importAllJson(file, path.join(dir, 'dst'));
+    expect(imp.counts).toEqual(exp.counts);
+    const dst = await openFolder(path.join(dir, 'dst'));
+    expect(dst.tableCounts()).toEqual(src.tableCounts());
+    expect(dumpAll(dst)).toEqual(dumpAll(src));
+    expect(dst.metadata.get().totalMessages).toBe(120);
+    src.close();
+    dst.close();
+  });
+
+  it('refuses a folder that holds data, and a damaged file, leaving everything as it was', async () => {
+    const dir = tempDir();
+    const src = await richFolder(path.join(dir, 'src'));
+    const file = path.join(dir, 'all.json.gz');
+    await exportAllJson(src.file, file);
+    const before = dumpAll(src);
+    await expect(importAllJson(file, path.join(dir, 'src'))).rejects.toMatchObject({ code: 'data_folder_not_empty' });
+    expect(dumpAll(src)).toEqual(before);
+
+    const text = zlib.gunzipSync(fs.readFileSync(file)).toString('utf8');
+    const tampered = path.join(dir, 'tampered.json.gz');
+    fs.writeFileSync(tampered, zlib.gzipSync(Buffer.from(text.replace('"theme"', '"thyme"'))));
+    await expect(importAllJson(tampered, path.join(dir, 'dst'))).rejects.toMatchObject({ code: 'checksum_mismatch' });
+    const cut = path.join(dir, 'cut.json.gz');
+    fs.writeFileSync(cut, fs.readFileSync(file).subarray(0, 2000));
+    await expect(importAllJson(cut, path.join(dir, 'dst'))).rejects.toMatchObject({ code: 'corrupt_file' });
+    const future = path.join(dir, 'future.json.gz');
+    fs.writeFileSync(future, zlib.gzipSync(Buffer.from(text.replace('"schema_version":1', '"schema_version":99'))));
+    await expect(importAllJson(future, path.join(dir, 'dst'))).rejects.toMatchObject({ code: 'unsupported_version' });
+    // Nothing but the (released) lock area was left in the target folder.
+    expect(fs.readdirSync(path.join(dir, 'dst')).filter((f) => f.includes('strata.db'))).toEqual([]);
+    src.close();
+  });
+});
+
+describe('app-data retention', () => {
+  const now = Date.UTC(2026, 10, 23, 12);
+
+  it('dry run counts, real run deletes old logs and analytics only, and reclaims space in steps', async () => {
+    const dir = tempDir();
+    const db = await richFolder(path.join(dir, 'd'));
+    // Enough old log rows to free many pages.
+    const log = db.connection.prepare(`INSERT INTO app_logs (level, message, context, logged_at) VALUES (?, ?, ?, ?)`);
+    db.connection.transaction(() => {
+      for (let i = 0; i < 3000; i++) log.run('debug', 'x'.repeat(500), '{}', now - 30 * DAY);
+    })();
+    const sessionsBefore = db.connection.prepare(`SELECT * FROM messages ORDER BY rowid`).all();
+    const countsBefore = db.tableCounts();
+
+    const dry = await runAppDataRetention(db, { now, dryRun: true });
+    const logs = dry.tables.find((t) => t.table === 'app_logs')!;
+    const analytics = dry.tables.find((t) => t.table === 'analytics_events')!;
+    // Rows sit at midnight minus whole days and `now` is noon, so a row i days back is i + 0.5 days old.
+    // Logs: i = 7..29 are older than 7 days (23), plus the 3000 at 30 days.
+    expect(logs.eligible).toBe(3023);
+    // Analytics every 5 days: i*5 + 0.5 > 90 for i = 18..29 (12).
+    expect(analytics.eligible).toBe(12);
+    expect(db.tableCounts()).toEqual(countsBefore);
+
+    const real = await runAppDataRetention(db, { now, batchRows: 500, vacuumStepPages: 16 });
+    expect(real.tables.map((t) => t.deleted)).toEqual([3023, 12]);
+    expect(db.tableCounts().app_logs).toBe(countsBefore.app_logs! - 3023);
+    expect(db.tableCounts().analytics_events).toBe(countsBefore.analytics_events! - 12);
+    expect(db.connection.prepare(`SELECT * FROM messages ORDER BY rowid`).all()).toEqual(sessionsBefore);
+    expect(real.vacuum.mode).toBe('incremental');
+    expect(real.vacuum.freePagesBefore).toBeGreaterThan(16);
+    expect(real.vacuum.steps).toBeGreaterThan(1);
+    expect(real.vacuum.freePagesAfter).toBe(0);
+    expect(real.vacuum.bytesReclaimed).toBeGreaterThan(0);
+    db.close();
+  });
+
+  it('follows the appData.retention setting; an invalid one falls back to defaults with a warning', async () => {
+    const dir = tempDir();
+    const db = await richFolder(path.join(dir, 'd'));
+    db.settings.set(RETENTION_SETTING_KEY, { logsDays: 0, analyticsDays: 30 });
+    const r = await runAppDataRetention(db, { now, dryRun: true });
+    expect(r.tables[0]).toMatchObject({ table: 'app_logs', cutoff: null, eligible: 0 });
+    expect(r.tables[1]!.eligible).toBe(24); // i*5 + 0.5 > 30 for i = 6..29
+    db.settings.set(RETENTION_SETTING_KEY, { logsDays: 'soon' });
+    const bad = await runAppDataRetention(db, { now, dryRun: true });
+    expect(bad.warning).toMatch(/appData\.retention is invalid/);
+    expect(bad.policy).toEqual({ logsDays: 7, analyticsDays: 90 });
+    db.close();
+  });
+
+  it('the daily job runs once a day with an injected clock and remembers its last run', async () => {
+    const dir = tempDir();
+    const db = await richFolder(path.join(dir, 'd'));
+    const clock = new ManualClock(now);
+    const results: number[] = [];
+    const job = new AppRetentionJob({
+      db: () => db,
+      clock,
+      initialDelayMs: 60_000,
+      onResult: (r) => results.push(r.tables[0]!.deleted),
+    });
+    job.start();
+    clock.advance(59_000);
+    await job.whenIdle();
+    expect(results).toEqual([]);
+    clock.advance(1_000);
+    await job.whenIdle();
+    expect(results).toEqual([23]);
+    expect(job.lastRunAt()).toBe(now + 60_000);
+    clock.advance(DAY - 1);
+    await job.whenIdle();
+    expect(results).toHaveLength(1);
+    clock.advance(1);
+    await job.whenIdle();
+    expect(results).toHaveLength(2);
+    job.stop();
+
+    // A restart soon after does not run again before a day has passed since the last run.
+    const job2 = new AppRetentionJob({
+      db: () => db,
+      clock,
+      initialDelayMs: 1000,
+      onResult: (r) => results.push(r.ranAt),
+    });
+    job2.start();
+    clock.advance(60_000);
+    await job2.whenIdle();
+    expect(results).toHaveLength(2);
+    job2.stop();
+    expect(clock.pendingTimers()).toBe(0);
+    db.close();
+  });
+});
