@@ -26,6 +26,7 @@ import { shouldPauseForDisk } from '../snapshots/retention';
 import type { SchedulerJob } from '../snapshots/scheduler';
 import type { Tier } from '../snapshots/config';
 import { StrataEvents } from './events';
+import { AppRetentionJob } from '../app-retention';
 
 export type AppOwner = 'app' | 'host' | 'cli';
 
@@ -57,6 +58,7 @@ export class StrataApp {
   readonly logger: Logger;
   private liveDb: StrataDatabase | null = null;
   private scheduler: BackupScheduler | null = null;
+  private appRetention: AppRetentionJob | null = null;
   private pausedForDisk = false;
   private lastHealthStatus: HealthReport['status'] | null = null;
   private closing: Promise<void> | null = null;
@@ -77,11 +79,15 @@ export class StrataApp {
         file: this.paths.database,
         current: () => this.liveDb,
         close: async () => {
+          // Retention deletes in batches between awaits; let the current run finish first.
+          this.appRetention?.stop();
+          await this.appRetention?.whenIdle();
           this.liveDb?.close();
           this.liveDb = null;
         },
         reopen: async (beforeMigrate) => {
           this.liveDb = await this.openDatabase(beforeMigrate);
+          if (this.scheduler && !this.closing) this.appRetention?.start();
         },
       },
       onRestoreStart: () => void this.scheduler?.pause(),
@@ -138,8 +144,10 @@ export class StrataApp {
   }
 
   backupConfig(): BackupConfig {
+    // Defaults while no database is open (mid-restore); nothing stored to be wrong about.
+    if (!this.liveDb) return parseBackupConfig({});
     try {
-      return parseBackupConfig(this.db.settings.get(BACKUP_CONFIG_KEY)?.value);
+      return parseBackupConfig(this.liveDb.settings.get(BACKUP_CONFIG_KEY)?.value);
     } catch (e) {
       this.logger.warn('stored backup settings are invalid; using defaults', { error: (e as Error).message });
       return parseBackupConfig({});
@@ -187,6 +195,8 @@ export class StrataApp {
   }
 
   async prune(opts: { dryRun: boolean }): Promise<RetentionPlan> {
+    // Leftovers of a killed CLI snapshot; only the lock holder may judge them abandoned.
+    if (this.lock && !opts.dryRun) this.snapshots.store.cleanOrphans(this.clock.now());
     const disk = await this.disk();
     return this.snapshots.prune(this.backupConfig().retention, { dryRun: opts.dryRun, ...(disk ? { disk } : {}) });
   }
@@ -225,6 +235,7 @@ export class StrataApp {
   }
 
   private async publishHealth(): Promise<void> {
+    if (this.closing || !this.liveDb) return;
     try {
       const report = await this.health();
       this.events.emit('health', report);
@@ -289,6 +300,9 @@ export class StrataApp {
     });
     this.scheduler.onChange(() => void this.publishHealth());
     this.scheduler.start();
+    // Old app logs and analytics go once a day; the last run is remembered in the database.
+    this.appRetention = new AppRetentionJob({ db: () => this.db, clock: this.clock, logger: this.logger });
+    this.appRetention.start();
     // The startup tier: one snapshot each time the app starts, unless nothing changed.
     if (config().enabled && config().tiers.startup) {
       void this.scheduledSnapshot('startup').catch((e: unknown) =>
@@ -324,6 +338,8 @@ export class StrataApp {
         const wait = <T>(p: Promise<T>) =>
           Promise.race([p, new Promise<void>((r) => setTimeout(r, CLOSE_WAIT_MS).unref())]);
         await wait(this.scheduler?.stop() ?? Promise.resolve());
+        this.appRetention?.stop();
+        await wait(this.appRetention?.whenIdle() ?? Promise.resolve());
         await wait(this.snapshots.idle());
         this.liveDb?.close();
         this.liveDb = null;

@@ -82,6 +82,16 @@ function zodMessage(e: z.ZodError): string {
     .join('; ');
 }
 
+/** node:util parseArgs speaks in its own terms ("argument is ambiguous"); say it plainly. */
+function describeParseError(e: unknown): string {
+  const first = ((e as Error).message ?? String(e)).split('\n')[0]!;
+  const missing = /^Option '(-\w, )?(--[\w-]+)(?: <value>)?' argument (?:missing|is ambiguous)/.exec(first);
+  if (missing) return `${missing[2]} needs a value`;
+  const unknown = /^Unknown option '([^']+)'/.exec(first);
+  if (unknown) return `unknown option '${unknown[1]}'`;
+  return first.replace(/\.+$/, '');
+}
+
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   // The command name is the leading words that are not options.
   const words: string[] = [];
@@ -109,13 +119,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout(generalHelp() + '\n');
       return 0;
     }
-    return fail(
-      new StrataError(
-        'usage',
-        `unknown command '${words.join(' ') || argv.join(' ')}'. Run 'strata --help' for the list.`,
-      ),
-      2,
-    );
+    const problem = words.length ? `unknown command '${words.join(' ')}'` : 'no command given';
+    return fail(new StrataError('usage', `${problem}. Run 'strata --help' for the list.`), 2);
   }
   const { cmd } = found;
   const commandWords = cmd.name.split(' ').length;
@@ -142,10 +147,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       strict: true,
     });
   } catch (e) {
-    return fail(
-      new StrataError('usage', `${(e as Error).message.split('\n')[0]}. Run 'strata ${cmd.name} --help'.`),
-      2,
-    );
+    return fail(new StrataError('usage', `${describeParseError(e)}. Run 'strata ${cmd.name} --help'.`), 2);
   }
   const values = parsed.values as Record<string, unknown>;
   json = values.json === true;

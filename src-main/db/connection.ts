@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { StrataError } from '../core/errors';
 
 export type SqliteDatabase = Database.Database;
 
@@ -51,4 +52,31 @@ export function openConnection(file: string, opts: OpenOptions = {}): SqliteData
   const db = openRaw(file, opts);
   applyConnectionPragmas(db, opts.busyTimeoutMs);
   return db;
+}
+
+/**
+ * Fails with `database_busy` if any other connection, in any process, has the file open. In WAL
+ * mode every open connection keeps a shared lock on the file, so an exclusive lock is only
+ * granted when nobody else is attached. Used right before a restore replaces the file: a
+ * program still attached to the old file would go on committing into it, unseen and then lost.
+ */
+export function assertNoOtherConnections(file: string, opts: OpenOptions = {}): void {
+  if (!fs.existsSync(file)) return;
+  const probe = openRaw(file, opts);
+  try {
+    probe.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 1000}`);
+    probe.pragma('locking_mode = EXCLUSIVE');
+    probe.exec('BEGIN EXCLUSIVE');
+    probe.exec('COMMIT');
+  } catch (e) {
+    if ((e as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new StrataError(
+        'database_busy',
+        'Another program has the Strata database open, so nothing was restored. Close it and try again.',
+      );
+    }
+    throw e;
+  } finally {
+    probe.close();
+  }
 }

@@ -43,13 +43,22 @@ export function summarizeDatabase(db: SqliteDatabase): DatabaseSummary {
   for (const table of Object.keys(counts)) {
     // Bookkeeping written after each backup must not make the data look changed.
     if (table === 'database_metadata') continue;
-    const cols = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map((c) => c.name);
+    const cols = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map(
+      (c) => c.name,
+    );
     const q = `"${table.replace(/"/g, '""')}"`;
     const parts = [`(SELECT MAX(rowid) FROM ${q})`];
     for (const c of ['updated_at', 'created_at', 'logged_at', 'occurred_at']) {
       if (cols.includes(c)) parts.push(`(SELECT MAX(${c}) FROM ${q})`);
     }
-    hash.update(JSON.stringify(db.prepare(`SELECT ${parts.join(', ')}`).raw().get()));
+    hash.update(
+      JSON.stringify(
+        db
+          .prepare(`SELECT ${parts.join(', ')}`)
+          .raw()
+          .get(),
+      ),
+    );
   }
   hash.update(String(readSchemaVersion(db)));
   return {

@@ -55,10 +55,18 @@ export class StrataDatabase {
     const now = opts.now ?? Date.now;
     const existed = fs.existsSync(opts.file) && fs.statSync(opts.file).size > 0;
     if (!existed) fs.mkdirSync(path.dirname(opts.file), { recursive: true });
+    if (existed) {
+      // Refuse a newer schema through a read-only connection: closing a read-write one would
+      // checkpoint the newer app's WAL into the file, changing what we promised not to touch.
+      const probe = openRaw(opts.file, { ...opts, readonly: true });
+      try {
+        assertSchemaNotNewer(probe, opts.migrations);
+      } finally {
+        probe.close();
+      }
+    }
     const db = openRaw(opts.file, opts);
     try {
-      // Refuse a newer schema before any pragma could write to the file.
-      if (existed) assertSchemaNotNewer(db, opts.migrations);
       applyConnectionPragmas(db, opts.busyTimeoutMs);
       const result = opts.skipMigrations
         ? { from: 0, to: 0, applied: [] }

@@ -7,7 +7,6 @@ import { StrataError } from '../core/errors';
 import { dataPaths } from '../core/paths';
 import { openRaw } from '../db/connection';
 import { userDataRowCount } from '../db/repositories/transfer';
-import { openDataFolder } from '../app/data-folder';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../archives/gzip-stream';
 import { runTransferWorker, type TransferProgress } from '../archives/worker-client';
 import type { ExportAllJob, ExportAllResult } from './export-core';
@@ -46,8 +45,6 @@ export interface ImportAllOptions {
 
 export interface ImportAllSummary extends ImportAllResult {
   database: string;
-  /** Schema version after opening (newer than the export's when migrations ran). */
-  openedSchemaVersion: number;
 }
 
 /**
@@ -104,10 +101,7 @@ export async function importAllJson(
       fs.rmSync(targetFile, { force: true });
       throw e;
     }
-    const { db } = await openDataFolder({ dataDir: paths.root });
-    const openedSchemaVersion = db.connection.pragma('user_version', { simple: true }) as number;
-    db.close();
-    return { ...result, database: paths.database, openedSchemaVersion };
+    return { ...result, database: paths.database };
   } finally {
     lock.release();
   }

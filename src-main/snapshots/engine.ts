@@ -10,6 +10,7 @@ import type { StrataEvents } from '../app/events';
 import { newOperationId } from '../app/events';
 import { LATEST_SCHEMA_VERSION, StrataDatabase } from '../db';
 import { summarizeDatabase } from '../db/online-copy';
+import { assertNoOtherConnections } from '../db/connection';
 import { SnapshotStore } from './store';
 import type { SnapshotEntry, SnapshotSidecar, SnapshotTier, CheckResult } from './sidecar';
 import { SNAPSHOT_FORMAT_VERSION } from './sidecar';
@@ -367,6 +368,7 @@ export class SnapshotEngine {
       const preRestoreId = hadDatabase ? this.store.newId('pre-restore', preRestoreAt) : null;
       await this.opts.live.close();
       try {
+        assertNoOtherConnections(dbFile);
         swapInRestoredFile(dbFile, this.opts.backupsDir, {
           tempFile,
           restoredFrom: id,
@@ -456,7 +458,8 @@ export class SnapshotEngine {
             staticSource: file,
             label: restoredFrom ? `Before restoring ${restoredFrom}` : 'Before a restore',
           });
-          fs.rmSync(file, { force: true });
+          // 256 MiB and more: unlinking it synchronously would stall the event loop.
+          await fs.promises.rm(file, { force: true });
           done.push(id);
         } catch (e) {
           // Keep the file: it is the only copy of the data from before the restore.

@@ -13,7 +13,8 @@ async function main(): Promise<void> {
     parentPort!.postMessage({ type: 'progress', phase, done, total });
   };
   try {
-    const result = job.op === 'create' ? await createSnapshotFile(job, progress) : await materialiseSnapshot(job, progress);
+    const result =
+      job.op === 'create' ? await createSnapshotFile(job, progress) : await materialiseSnapshot(job, progress);
     parentPort!.postMessage({ type: 'done', result });
   } catch (e) {
     parentPort!.postMessage({ type: 'error', error: toErrorPayload(e) });

@@ -110,7 +110,7 @@ export class SnapshotStore {
    * Stored files without a sidecar come from a crash between rename and sidecar write, and temp
    * files from a crash mid-write. Only old ones go: another process may be writing a new one now.
    */
-  cleanOrphans(now: number, minAgeMs = 60 * 60 * 1000): number {
+  cleanOrphans(now: number, minAgeMs = 10 * 60 * 1000): number {
     if (!fs.existsSync(this.dir)) return 0;
     const names = new Set(fs.readdirSync(this.dir));
     let removed = 0;

@@ -2,11 +2,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { openDataFolder } from '../../src-main/app/data-folder';
-import type { StrataDatabase } from '../../src-main/db';
+import { StrataDatabase } from '../../src-main/db';
+import { dataPaths } from '../../src-main/core/paths';
 
-export async function openFolder(dir: string): Promise<StrataDatabase> {
-  return (await openDataFolder({ dataDir: dir })).db;
+/** The database of a data folder, opened (and created) the way the app opens it. */
+export function openFolder(dir: string): Promise<StrataDatabase> {
+  return StrataDatabase.open({ file: dataPaths(dir).database, appVersion: 'test' });
 }
 
 /** Every row of the session and message tables, so a test can prove nothing changed. */

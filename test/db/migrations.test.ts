@@ -6,11 +6,9 @@ import { StrataDatabase, generateDemoData } from '../../src-main/db';
 import { MIGRATIONS, type Migration } from '../../src-main/db/migrations';
 import { initialSchema } from '../../src-main/db/migrations/001-initial-schema';
 import { expectSchema } from '../../src-main/db/migrations/schema-checks';
-import { openDataFolder, plainPreMigrationCopy } from '../../src-main/app/data-folder';
 import { StrataApp } from '../../src-main/app/strata-app';
 import { runCli } from '../../src-main/cli/main';
 import { dataPaths } from '../../src-main/core/paths';
-import { silentLogger } from '../../src-main/core/logger';
 import { StrataError } from '../../src-main/core/errors';
 import { tempDir } from '../helpers/temp-dir';
 import {
@@ -238,15 +236,17 @@ describe('a database newer than the app', () => {
     expect(sha256File(file + '-wal')).toBe(walSha);
   });
 
-  it('is refused through openDataFolder too, without a pre-migration copy', async () => {
+  it('is refused by the app too, without taking a pre-migration snapshot', async () => {
     const { dir, file } = await newerDatabase();
     const sha = sha256File(file);
     const { mtimeMs } = fs.statSync(file);
-    const err = await rejection(openDataFolder({ dataDir: dir, appVersion: TEST_APP_VERSION }).then((r) => r.db));
+    const err = await rejection(StrataApp.open({ dataDir: dir, owner: 'cli' }).then((app) => app.db));
     expect(err.code).toBe('schema_too_new');
     expect(sha256File(file)).toBe(sha);
     expect(fs.statSync(file).mtimeMs).toBe(mtimeMs);
-    expect(fs.existsSync(path.join(dataPaths(dir).backups, 'pre-migration'))).toBe(false);
+    const snapshotsDir = path.join(dataPaths(dir).backups, 'snapshots');
+    const stored = fs.existsSync(snapshotsDir) ? fs.readdirSync(snapshotsDir) : [];
+    expect(stored.filter((f) => f.includes('pre-migration'))).toEqual([]);
   });
 });
 
@@ -257,7 +257,18 @@ describe('the pre-migration copy', () => {
     const file = await v1DatabaseWithData(dir, 5, 20);
     const oldHash = chatContentHash(file);
     const oldCounts = countRows(file, ['sessions', 'messages', 'settings', 'custom_prompts']);
-    const copy = plainPreMigrationCopy(paths, () => 1_700_000_000_000, silentLogger);
+    // What the hook does is the caller's choice (the app pins a snapshot); here, a plain online copy.
+    const copy = async (plan: { from: number; to: number }) => {
+      fs.mkdirSync(path.join(paths.backups, 'pre-migration'), { recursive: true });
+      const src = new Database(file, { readonly: true });
+      try {
+        await src.backup(
+          path.join(paths.backups, 'pre-migration', `pre-migration-v${plan.from}-to-v${plan.to}-1700000000000.db`),
+        );
+      } finally {
+        src.close();
+      }
+    };
     const plans: { from: number; to: number; liveVersionThen: number }[] = [];
 
     const db = await openWith(file, [initialSchema, addFolders], {

@@ -83,7 +83,7 @@ function summarise(name: string, operationMs: number, samples: Sample[]): void {
       `  killed mid-run vs finished first: ${JSON.stringify(by((s) => (s.killed ? 'killed' : 'finished')))}\n` +
       `  last phase seen: ${JSON.stringify(by((s) => s.lastPhase))}\n` +
       `  snapshots listed after recovery: ${JSON.stringify(by((s) => String(s.snapshots)))}\n` +
-      `  half-written temp files left (unlisted, cleaned after 1 h): ${samples.reduce((n, s) => n + s.tempLeft, 0)}`,
+      `  half-written temp files left (unlisted, cleaned after 10 min): ${samples.reduce((n, s) => n + s.tempLeft, 0)}`,
   );
 }
 

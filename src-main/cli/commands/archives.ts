@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { defineCommand, type CliContext } from '../command';
 import { noPositionals, onePositional, wholeNumber } from './args';
-import { openDataFolder } from '../../app/data-folder';
+import { withApp } from '../with-app';
 import { StrataError } from '../../core/errors';
 import { exportSessionArchive, importSessionArchive, type TransferProgress } from '../../archives';
 import {
@@ -16,13 +16,10 @@ import { runAppDataRetention } from '../../app-retention';
 
 const outFile = z.string({ error: '--out FILE is required' }).min(1, '--out FILE is required');
 
-/** Opens (and migrates) the data folder once so a missing or too-new database fails clearly first. */
-async function ensureDatabase(ctx: CliContext): Promise<void> {
+function requireDatabase(ctx: CliContext): void {
   if (!fs.existsSync(ctx.paths.database)) {
     throw new StrataError('not_found', `No database at ${ctx.paths.database}. Nothing to export.`);
   }
-  const { db } = await openDataFolder({ dataDir: ctx.dataDir, logger: ctx.logger });
-  db.close();
 }
 
 const progressTo = (ctx: CliContext, label: string) => (p: TransferProgress) =>
@@ -42,11 +39,14 @@ export const sessionExportCommand = defineCommand({
     format: z.enum(['json', 'md'], { error: "--format must be 'json' or 'md'" }).default('json'),
   }),
   async run(ctx, a) {
-    await ensureDatabase(ctx);
-    return exportSessionArchive(ctx.paths.database, a.positionals, a.out, {
-      format: a.format,
-      onProgress: progressTo(ctx, 'export'),
-    });
+    requireDatabase(ctx);
+    // Opening through the app refuses a too-new schema and migrates an old one (pinned snapshot first).
+    return withApp(ctx, (app) =>
+      exportSessionArchive(app.db.file, a.positionals, a.out, {
+        format: a.format,
+        onProgress: progressTo(ctx, 'export'),
+      }),
+    );
   },
   print: (r) =>
     `Exported "${r.title}" (${r.messageCount} messages) to ${r.outFile} (${r.bytes} bytes` +
@@ -68,13 +68,15 @@ export const sessionImportCommand = defineCommand({
   }),
   async run(ctx, a) {
     if (!fs.existsSync(a.positionals)) throw new StrataError('not_found', `No file at ${a.positionals}.`);
-    const { db } = await openDataFolder({ dataDir: ctx.dataDir, logger: ctx.logger });
-    db.close();
-    return importSessionArchive(ctx.paths.database, a.positionals, {
-      allowDuplicate: a['allow-duplicate'] ?? false,
-      ...(a['max-bytes'] !== undefined ? { maxDecompressedBytes: a['max-bytes'] } : {}),
-      onProgress: progressTo(ctx, 'import'),
-    });
+    return withApp(ctx, (app) =>
+      importSessionArchive(app.db.file, a.positionals, {
+        allowDuplicate: a['allow-duplicate'] ?? false,
+        ...(a['max-bytes'] !== undefined ? { maxDecompressedBytes: a['max-bytes'] } : {}),
+        onProgress: progressTo(ctx, 'import'),
+        // Once the archive checked out: a snapshot, so the import can be undone from Backups.
+        beforeImport: () => app.beforeRiskyWrite('Before archive import'),
+      }),
+    );
   },
   print: (r) =>
     `Imported "${r.title}" as session ${r.sessionId}: ${r.messageCount} messages, ${r.tokenTotal} tokens.` +
@@ -97,15 +99,12 @@ export const settingsExportCommand = defineCommand({
     'include-extension-data': z.boolean().optional(),
   }),
   async run(ctx, a) {
-    const { db } = await openDataFolder({ dataDir: ctx.dataDir, logger: ctx.logger });
-    try {
-      return exportSettings(db, a.out, {
+    return withApp(ctx, (app) =>
+      exportSettings(app.db, a.out, {
         includeSecrets: a['include-secrets'] ?? false,
         includeExtensionData: a['include-extension-data'] ?? false,
-      });
-    } finally {
-      db.close();
-    }
+      }),
+    );
   },
   print: (r) =>
     `Wrote ${r.outFile}: ${r.settings} settings, ${r.prompts} prompts, ${r.favoriteActions} favorite actions` +
@@ -145,14 +144,16 @@ export const settingsImportCommand = defineCommand({
     replace: z.boolean().optional(),
   }),
   async run(ctx, a) {
-    const { db } = await openDataFolder({ dataDir: ctx.dataDir, logger: ctx.logger });
-    try {
-      const mode = a.replace ? 'replace' : 'merge';
-      if (a['dry-run']) return { ...previewSettingsImport(db, a.positionals, { mode }), applied: false, dryRun: true };
-      return { ...(await importSettings(db, a.positionals, { mode })), dryRun: false };
-    } finally {
-      db.close();
-    }
+    const mode = a.replace ? 'replace' : 'merge';
+    return withApp(ctx, async (app) => {
+      if (a['dry-run'])
+        return { ...previewSettingsImport(app.db, a.positionals, { mode }), applied: false, dryRun: true };
+      const result = await importSettings(app.db, a.positionals, {
+        mode,
+        beforeImport: () => app.beforeRiskyWrite('Before settings import'),
+      });
+      return { ...result, dryRun: false };
+    });
   },
   print: (r) =>
     `${r.dryRun ? 'Dry run' : r.applied ? 'Imported' : 'Nothing to import'} (${r.mode}):\n${describeChanges(r)}` +
@@ -166,8 +167,8 @@ export const exportJsonCommand = defineCommand({
   options: { out: { type: 'string', description: 'file to write (FILE.json.gz)' } },
   args: z.object({ positionals: noPositionals, out: outFile }),
   async run(ctx, a) {
-    await ensureDatabase(ctx);
-    return exportAllJson(ctx.paths.database, a.out, { onProgress: progressTo(ctx, 'export-json') });
+    requireDatabase(ctx);
+    return withApp(ctx, (app) => exportAllJson(app.db.file, a.out, { onProgress: progressTo(ctx, 'export-json') }));
   },
   print: (r) =>
     `Wrote ${r.outFile} (${r.bytes} bytes, schema ${r.schemaVersion}):\n` +
@@ -186,10 +187,13 @@ export const importJsonCommand = defineCommand({
     'max-bytes': wholeNumber('--max-bytes', 1, Number.MAX_SAFE_INTEGER).optional(),
   }),
   async run(ctx, a) {
-    return importAllJson(a.positionals, ctx.dataDir, {
+    const result = await importAllJson(a.positionals, ctx.dataDir, {
       onProgress: progressTo(ctx, 'import-json'),
       ...(a['max-bytes'] !== undefined ? { maxDecompressedBytes: a['max-bytes'] } : {}),
     });
+    // An export from an older schema is migrated now, behind a pinned pre-migration snapshot.
+    const openedSchemaVersion = await withApp(ctx, (app) => app.db.connection.pragma('user_version', { simple: true }));
+    return { ...result, openedSchemaVersion: openedSchemaVersion as number };
   },
   print: (r) =>
     `Rebuilt ${r.database} (schema ${r.openedSchemaVersion}):\n` +
@@ -205,12 +209,7 @@ export const retentionRunCommand = defineCommand({
   options: { 'dry-run': { type: 'boolean', description: 'only count what would be deleted' } },
   args: z.object({ positionals: noPositionals, 'dry-run': z.boolean().optional() }),
   async run(ctx, a) {
-    const { db } = await openDataFolder({ dataDir: ctx.dataDir, logger: ctx.logger });
-    try {
-      return await runAppDataRetention(db, { dryRun: a['dry-run'] ?? false });
-    } finally {
-      db.close();
-    }
+    return withApp(ctx, (app) => runAppDataRetention(app.db, { dryRun: a['dry-run'] ?? false }));
   },
   print: (r) =>
     [

@@ -160,10 +160,13 @@ export function iterateTableRows(db: SqliteDatabase, table: TableInfo): Iterable
     .iterate() as IterableIterator<unknown[]>;
 }
 
-/** Inserts (or replaces, for rows the fresh schema already created) rows of one table. */
+/**
+ * Inserts rows of one table. Plain INSERT: rows the fresh schema pre-creates are deleted first,
+ * so a repeated key can only mean a damaged file, and it must fail rather than overwrite.
+ */
 export function rowInserter(db: SqliteDatabase, table: TableInfo): (values: unknown[]) => void {
   const stmt = db.prepare(
-    `INSERT OR REPLACE INTO ${quote(table.name)} (${table.columns.map(quote).join(', ')})
+    `INSERT INTO ${quote(table.name)} (${table.columns.map(quote).join(', ')})
      VALUES (${table.columns.map(() => '?').join(', ')})`,
   );
   return (values) => {
