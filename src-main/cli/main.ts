@@ -33,15 +33,27 @@ function formatOptions(options: Record<string, OptionSpec>): string {
     .join('\n');
 }
 
+function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return line ? [...lines, line] : lines;
+}
+
 export function generalHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length)) + 2;
   return [
     `strata ${APP_VERSION}: keeps your chat sessions safe (backups, restores, archives).`,
     '',
     'Usage: strata [--data-dir DIR] [--json] <command> [options]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}${c.summary}`),
+    // Usage on one line, the summary indented below it: fits an 80-column terminal.
+    ...COMMANDS.flatMap((c) => [`  strata ${c.usage}`, ...wrapWords(c.summary, 72).map((l) => `      ${l}`)]),
     '',
     'Global options:',
     formatOptions(GLOBAL_OPTIONS),

@@ -55,18 +55,11 @@ export class StrataDatabase {
     const now = opts.now ?? Date.now;
     const existed = fs.existsSync(opts.file) && fs.statSync(opts.file).size > 0;
     if (!existed) fs.mkdirSync(path.dirname(opts.file), { recursive: true });
-    if (existed) {
-      // Refuse a newer schema through a read-only connection: closing a read-write one would
-      // checkpoint the newer app's WAL into the file, changing what we promised not to touch.
-      const probe = openRaw(opts.file, { ...opts, readonly: true });
-      try {
-        assertSchemaNotNewer(probe, opts.migrations);
-      } finally {
-        probe.close();
-      }
-    }
+    const probed = existed && probeSchemaReadOnly(opts.file, opts);
     const db = openRaw(opts.file, opts);
     try {
+      // Only when the read-only probe could not run (a WAL left by a crash needs recovery).
+      if (existed && !probed) assertSchemaNotNewer(db, opts.migrations);
       applyConnectionPragmas(db, opts.busyTimeoutMs);
       const result = opts.skipMigrations
         ? { from: 0, to: 0, applied: [] }
@@ -112,6 +105,29 @@ export class StrataDatabase {
       // A busy checkpoint is harmless; SQLite replays the WAL on next open.
     }
     this.connection.close();
+  }
+}
+
+/**
+ * Refuses a newer schema through a read-only connection: closing a read-write one would
+ * checkpoint the newer app's WAL into the file, changing what we promised not to touch.
+ * Returns false when a read-only connection cannot read the file: after a crash the WAL index
+ * must be rebuilt, which takes a writer.
+ */
+function probeSchemaReadOnly(file: string, opts: OpenStrataOptions): boolean {
+  let probe: SqliteDatabase | null = null;
+  try {
+    probe = openRaw(file, { ...opts, readonly: true });
+    assertSchemaNotNewer(probe, opts.migrations);
+    return true;
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN'))) {
+      return false;
+    }
+    throw e;
+  } finally {
+    probe?.close();
   }
 }
 

@@ -222,7 +222,7 @@ describe('help', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: strata /m);
     for (const c of ['demo', 'sessions list', 'session show ID', 'db info', 'db migrate']) {
-      expect(r.stdout).toMatch(new RegExp(`^  ${c}`, 'm'));
+      expect(r.stdout).toMatch(new RegExp(`^  strata ${c}`, 'm'));
     }
     expect(r.stdout).toContain('--data-dir');
     expect(r.stdout).toContain('--json');
