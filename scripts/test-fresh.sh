@@ -13,5 +13,10 @@ if ! command -v chromium >/dev/null 2>&1 && [ -z "${STRATA_CHROMIUM:-}" ]; then
 fi
 
 # No Electron binary is downloaded here: Electron 42+ fetches it on first run, not at install.
-npm ci --no-audit --no-fund
+# If the install itself fails there are no test counts; still end with the line CI reads.
+if ! npm ci --no-audit --no-fund; then
+  echo "npm ci failed: see the messages above."
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 npm test

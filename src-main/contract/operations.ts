@@ -195,6 +195,11 @@ export const LIMITS = {
   maxJsonBodyBytes: 8 * 1024 * 1024,
   /** Uploaded archives and settings files. */
   maxUploadBytes: 2 * 1024 * 1024 * 1024,
+  /**
+   * A file dropped on the desktop window crosses IPC as one buffer held in memory on both
+   * sides; bigger files go through the Import dialog, which streams from disk.
+   */
+  maxDroppedFileBytes: 256 * 1024 * 1024,
 } as const;
 
 export { fileNameSchema };

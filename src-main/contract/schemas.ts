@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tierSchema } from '../snapshots/config';
 
 /**
  * Shapes shared by operations and events. Pure zod: the renderer imports this file, so no Node
@@ -79,17 +80,8 @@ export const messageSchema = z.object({
 
 // ---- snapshots ------------------------------------------------------------------------------
 
-export const TIERS = [
-  'startup',
-  'auto',
-  'hourly',
-  'daily',
-  'weekly',
-  'manual',
-  'pre-migration',
-  'pre-restore',
-] as const;
-export const tierSchema = z.enum(TIERS);
+// One list of tiers for sidecars and the contract (snapshots/config is pure zod too).
+export { TIERS, tierSchema } from '../snapshots/config';
 
 const checkResultSchema = z.object({
   ok: z.boolean(),
@@ -142,26 +134,8 @@ export const tableCountsSchema = z.record(z.string(), count);
 
 export const healthStatusSchema = z.enum(['ok', 'warning', 'error']);
 
-/** What the Backups screen shows at the top. Times are ms since epoch, null when never. */
-export const healthReportSchema = z.object({
-  status: healthStatusSchema,
-  /** Plain sentences for people, errors first; empty when status is ok. */
-  reasons: z.array(z.string()),
-  checkedAt: epochMs,
-  lastSuccessByTier: z.record(z.string(), epochMs.nullable()),
-  /** Keyed by scheduler job name (tier jobs use the tier name; also "drill"). */
-  nextRunByTier: z.record(z.string(), epochMs.nullable()),
-  snapshotCount: count,
-  totalStoredBytes: z.number().min(0),
-  oldestAt: epochMs.nullable(),
-  newestAt: epochMs.nullable(),
-  newestGoodAt: epochMs.nullable(),
-  freeBytes: z.number().nullable(),
-  totalBytes: z.number().nullable(),
-  lastVerify: z.object({ at: epochMs, ok: z.boolean(), id: z.string() }).nullable(),
-  lastDrill: z.object({ at: epochMs, ok: z.boolean(), id: z.string(), message: z.string().optional() }).nullable(),
-  failures: z.array(z.object({ job: z.string(), error: z.string(), at: epochMs.nullable(), consecutive: count })),
-});
+/** What the Backups screen shows at the top: the snapshot engine's own report schema, not a copy. */
+export { healthReportSchema } from '../snapshots/health';
 
 // ---- backup configuration ---------------------------------------------------------------------
 

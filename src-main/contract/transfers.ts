@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
 import { StrataError } from '../core/errors';
-import { fsyncDirSync } from '../core/atomic-file';
+import { fsyncDirSync, tempPathFor } from '../core/atomic-file';
 import { transferIdSchema } from './schemas';
 
 /**
@@ -136,15 +136,8 @@ export class TransferRegistry {
   }
 
   /** Copies a file the person picked in a native dialog, so later steps only see our folder. */
-  async adoptCopy(sourcePath: string, fileName = path.basename(sourcePath)): Promise<TransferEntry> {
-    const r = this.reserve(fileName);
-    try {
-      await fs.promises.copyFile(sourcePath, r.temp);
-      return this.commit(r, fileName, 'upload');
-    } catch (e) {
-      fs.rmSync(r.temp, { force: true });
-      throw e;
-    }
+  adoptCopy(sourcePath: string, maxBytes: number): Promise<TransferEntry> {
+    return this.receive(path.basename(sourcePath), fs.createReadStream(sourcePath), maxBytes);
   }
 
   /** The entry for an id the renderer sent; anything not handed out by this registry is refused. */
@@ -162,9 +155,10 @@ export class TransferRegistry {
   /** Copies a transfer to where the person chose to save it (temp name, fsync, rename). */
   async saveTo(transferId: string, destination: string): Promise<void> {
     const entry = this.resolve(transferId);
-    const temp = path.join(path.dirname(destination), `.${path.basename(destination)}.${process.pid}.tmp`);
+    const temp = tempPathFor(destination);
     try {
-      await fs.promises.copyFile(entry.file, temp);
+      // EXCL: never write through a file or symlink that happens to have the temp name.
+      await fs.promises.copyFile(entry.file, temp, fs.constants.COPYFILE_EXCL);
       const fh = await fs.promises.open(temp, 'r+');
       try {
         await fh.sync();

@@ -101,14 +101,10 @@ export function registerIpc(opts: IpcOptions): () => void {
       });
       const file = picked.filePaths[0];
       if (picked.canceled || !file) return null;
-      const size = (await fs.promises.stat(file)).size;
-      if (size > LIMITS.maxUploadBytes) {
-        throw new StrataError(
-          'too_large',
-          `The file is larger than ${Math.floor(LIMITS.maxUploadBytes / 1024 ** 3)} GiB.`,
-        );
-      }
-      const entry = await handlers.transfers.adoptCopy(file);
+      const stat = await fs.promises.stat(file);
+      if (!stat.isFile()) throw new StrataError('invalid_input', 'Choose a regular file.');
+      // Copied through the streaming size limit: the file may grow after the stat.
+      const entry = await handlers.transfers.adoptCopy(file, LIMITS.maxUploadBytes);
       return { transferId: entry.id, fileName: entry.fileName };
     }),
   );
@@ -118,6 +114,13 @@ export function registerIpc(opts: IpcOptions): () => void {
       const fileName = fileNameSchema.safeParse(fileNameRaw);
       if (!fileName.success) throw new StrataError('invalid_input', 'The file needs a plain name.');
       let bytes: Uint8Array;
+      const size = bytesRaw instanceof ArrayBuffer || bytesRaw instanceof Uint8Array ? bytesRaw.byteLength : 0;
+      if (size > LIMITS.maxDroppedFileBytes) {
+        throw new StrataError(
+          'too_large',
+          'This file is too big to drop here. Use Import archive to choose it instead.',
+        );
+      }
       if (bytesRaw instanceof ArrayBuffer) bytes = new Uint8Array(bytesRaw);
       else if (bytesRaw instanceof Uint8Array) bytes = bytesRaw;
       else throw new StrataError('invalid_input', 'The file contents must be bytes.');

@@ -10,7 +10,6 @@ import {
   powerMonitor,
   protocol,
   session,
-  shell,
   type WebContents,
 } from 'electron';
 import { StrataApp } from '../app/strata-app';
@@ -98,8 +97,8 @@ function lockDown(contents: WebContents) {
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    // Links to the web open in the person's browser; nothing opens inside Strata.
-    if (/^https:\/\//.test(url)) void shell.openExternal(url);
+    // Strata has no external links; nothing opens, inside Strata or out.
+    logger.warn('blocked a window.open', { url: url.slice(0, 200) });
     return { action: 'deny' };
   });
 }

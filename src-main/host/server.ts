@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
 import { StrataError, toErrorPayload } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { silentLogger } from '../core/logger';
@@ -111,6 +112,8 @@ function readJsonBody(req: http.IncomingMessage, maxBytes: number): Promise<unkn
       if (size > maxBytes) {
         failed = true;
         reject(new StrataError('too_large', 'The request is too large.'));
+        // Stop reading the rest; the 413 goes out with Connection: close.
+        req.pause();
         return;
       }
       chunks.push(c);
@@ -190,20 +193,23 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     sendJson(res, 200, { ok: true, result: { transferId: entry.id, fileName: entry.fileName, bytes: entry.bytes } });
   }
 
-  function serveDownload(res: http.ServerResponse, id: string) {
+  async function serveDownload(res: http.ServerResponse, id: string) {
     const entry = transfers.resolve(id);
-    const type = MIME[path.extname(entry.fileName).toLowerCase()] ?? 'application/octet-stream';
+    // Only files the app produced; an uploaded file is never served back (it could be HTML).
+    if (entry.kind !== 'export') throw new StrataError('not_found', 'No such download.');
     res.writeHead(200, {
       ...SECURITY_HEADERS,
-      'Content-Type': type,
+      // Exports only, so the type comes from a name the app chose (.json.gz, .md, .json).
+      'Content-Type': MIME[path.extname(entry.fileName).toLowerCase()] ?? 'application/octet-stream',
       'Content-Length': entry.bytes,
       'Content-Disposition': contentDisposition(entry.fileName),
       'Cache-Control': 'no-store',
     });
-    fs.createReadStream(entry.file).pipe(res);
+    // pipeline closes the file when the client goes away and reports a vanished file as an error.
+    await pipeline(fs.createReadStream(entry.file), res);
   }
 
-  function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+  async function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
     let rel: string;
     try {
       rel = decodeURIComponent(url.pathname);
@@ -238,7 +244,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       'Cache-Control': isHtml ? 'no-store' : 'public, max-age=31536000, immutable',
     });
     if (req.method === 'HEAD') return res.end();
-    fs.createReadStream(file).pipe(res);
+    await pipeline(fs.createReadStream(file), res);
   }
 
   function sendPlain(res: http.ServerResponse, status: number, text: string) {
@@ -301,8 +307,11 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       logger.warn('host request failed', { url: req.url?.replace(/token=[^&]*/, 'token=…'), error: toErrorPayload(e) });
-      if (!res.headersSent) sendError(res, e);
-      else res.destroy();
+      if (!res.headersSent) {
+        // Do not drain an oversized body we refused: answer and drop the connection.
+        if (toErrorPayload(e).code === 'too_large') res.setHeader('Connection', 'close');
+        sendError(res, e);
+      } else res.destroy();
     });
   });
   server.requestTimeout = 0; // uploads of large archives may take long; idle sockets still time out

@@ -3,6 +3,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { useSettings } from '../store/settings';
 import { ScheduleForm } from './settings/ScheduleForm';
 import { SettingsTransfer } from './settings/SettingsTransfer';
+import { RestoreShortcut } from './settings/RestoreShortcut';
 
 export function SettingsScreen() {
   const loadError = useSettings((s) => s.loadError);
@@ -13,6 +14,7 @@ export function SettingsScreen() {
       <ErrorNotice error={loadError} title="Settings could not be loaded" onRetry={() => void load()} />
       <ScheduleForm />
       <SettingsTransfer />
+      <RestoreShortcut />
     </>
   );
 }

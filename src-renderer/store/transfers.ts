@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import { LIMITS } from '../../src-main/contract/operations';
 import { api } from '../api/client';
 import { readableError, type ReadableError } from '../api/errors';
 import type { Transfer } from '../api/types';
@@ -91,6 +92,9 @@ export const useTransfers = create<TransfersState>()((set, get) => {
     async importDropped(file) {
       set({ error: null, importing: true });
       try {
+        if (file.size > LIMITS.maxDroppedFileBytes) {
+          throw new Error('This file is too big to drop here. Use Import archive to choose it instead.');
+        }
         const t = await api.files.upload(file.name, await file.arrayBuffer());
         return await runImport(t.transferId, t.fileName, false);
       } catch (e) {

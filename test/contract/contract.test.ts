@@ -190,3 +190,14 @@ describe('typed client', () => {
     expect(parseEvent('alert', { level: 'error', title: 't', message: 'm' })).not.toBeNull();
   });
 });
+
+describe('content security policy', () => {
+  it("the page's own meta policy is the served policy (meta cannot carry frame-ancestors)", async () => {
+    const { RENDERER_CSP } = await import('../../src-main/contract/csp');
+    const html = (await import('node:fs')).readFileSync('src-renderer/index.html', 'utf8');
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
+    const served = RENDERER_CSP.split('; ').filter((d) => !d.startsWith('frame-ancestors'));
+    expect(meta?.split('; ')).toEqual(served);
+    expect(meta).not.toContain('unsafe-inline');
+  });
+});

@@ -157,7 +157,10 @@ describe('Strata in a browser against strata serve', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByText('No sessions yet. Create one above.').isVisible()).toBe(true);
 
-    await openScreen('Restore');
+    // People look for restore in Settings: the shortcut there opens the Restore screen.
+    await openScreen('Settings');
+    await page.getByRole('link', { name: 'Open Restore' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1, name: 'Restore' }).isVisible()).toBe(true);
     const select = page.getByLabel('Backup to restore');
     const option = select.locator('option').filter({ hasText: 'Before cleanup' });
     await select.selectOption((await option.getAttribute('value'))!);

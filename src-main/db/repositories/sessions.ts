@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { SqliteDatabase } from '../connection';
 import { parseJsonObject, type JsonObject } from './json-column';
+import type { SessionRow as SessionTableRow } from './transfer';
 
 export interface Session {
   id: string;
@@ -20,18 +21,7 @@ export interface SessionSummary extends Session {
   messageCount: number;
 }
 
-interface SessionRow {
-  id: string;
-  title: string;
-  model: string;
-  created_at: number;
-  updated_at: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  cost_usd: number;
-  starred: number;
-  metadata: string;
+interface SessionRow extends SessionTableRow {
   message_count?: number;
 }
 
