@@ -1,3 +1,4 @@
+import { newRowId } from '../core/ids';
 import crypto from 'node:crypto';
 import { StrataError } from '../core/errors';
 import { openConnection } from '../db/connection';
@@ -104,7 +105,7 @@ function validateAndStage(job: ImportSessionJob, staging: MessageStaging, progre
     hash.update(line);
     hash.update('\n');
     staging.stage({
-      id: crypto.randomUUID(),
+      id: newRowId(),
       sequence: m.sequence,
       role: m.role,
       content: m.content,
@@ -268,7 +269,7 @@ export async function importSession(
       appVersion: v.appVersion,
     });
 
-    const newId = crypto.randomUUID();
+    const newId = newRowId();
     const title = v.session.title + RESTORED_SUFFIX;
     const metadata = {
       ...v.session.metadata,

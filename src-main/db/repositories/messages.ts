@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { newRowId } from '../../core/ids';
 import type { SqliteDatabase } from '../connection';
 import { parseJsonObject, type JsonObject } from './json-column';
 
@@ -64,7 +64,7 @@ export class MessagesRepository {
         }
       ).n;
       const at = input.createdAt ?? this.now();
-      const id = crypto.randomUUID();
+      const id = newRowId();
       const tokens = input.tokenCount ?? 0;
       this.db
         .prepare(

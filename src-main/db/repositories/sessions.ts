@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { newRowId } from '../../core/ids';
 import type { SqliteDatabase } from '../connection';
 import { parseJsonObject, type JsonObject } from './json-column';
 import type { SessionRow as SessionTableRow } from './transfer';
@@ -58,7 +58,7 @@ export class SessionsRepository {
 
   create(input: NewSession): Session {
     const at = input.createdAt ?? this.now();
-    const id = input.id ?? crypto.randomUUID();
+    const id = input.id ?? newRowId();
     this.db
       .prepare(
         `INSERT INTO sessions (id, title, model, created_at, updated_at, starred, metadata)
