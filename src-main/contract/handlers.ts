@@ -1,4 +1,4 @@
-import { StrataError, toErrorPayload } from '../core/errors';
+import { StrataError, toRendererErrorPayload } from '../core/errors';
 import type { DataPaths } from '../core/paths';
 import type { StrataDatabase } from '../db';
 import { newOperationId, type StrataEvents } from '../app/events';
@@ -252,7 +252,7 @@ export function createHandlers(app: HandlerApp, opts: HandlerOptions): Handlers 
         }
         return { ok: true, result: out.data };
       } catch (e) {
-        return { ok: false, error: toErrorPayload(e) };
+        return { ok: false, error: toRendererErrorPayload(e) };
       }
     },
   };

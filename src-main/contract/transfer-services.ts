@@ -1,6 +1,6 @@
 import type { StrataDatabase } from '../db';
 import type { StrataEvents } from '../app/events';
-import { toErrorPayload } from '../core/errors';
+import { toRendererErrorPayload } from '../core/errors';
 import { exportSessionArchive, importSessionArchive } from '../archives';
 import {
   exportSettings,
@@ -77,7 +77,7 @@ async function withProgress<T>(
       done: 1,
       total: 1,
       finished: true,
-      error: toErrorPayload(e),
+      error: toRendererErrorPayload(e),
     });
     throw e;
   }

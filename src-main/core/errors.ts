@@ -35,3 +35,18 @@ export function toErrorPayload(e: unknown): { code: string; message: string } {
   const message = e instanceof Error ? e.message : String(e);
   return { code: 'internal', message: message.split('\n')[0] ?? 'Unexpected error' };
 }
+
+/** Absolute POSIX or Windows paths: a run of folders ending in a file name. */
+const ABSOLUTE_PATH = /(?:[A-Za-z]:\\|\/)(?:[^\s'"`,;()\\/]+[\\/])+([^\s'"`,;()\\/]*)/g;
+
+/**
+ * The payload for the screens: as toErrorPayload, with absolute paths cut to their last part.
+ * File locations stay in the main process; a system error's text would otherwise carry them.
+ */
+export function toRendererErrorPayload(e: unknown): { code: string; message: string } {
+  const payload = toErrorPayload(e);
+  return {
+    code: payload.code,
+    message: payload.message.replace(ABSOLUTE_PATH, (_all, name: string) => name || 'a folder'),
+  };
+}

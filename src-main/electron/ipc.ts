@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { app as electronApp, dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { z } from 'zod';
-import { StrataError, toErrorPayload } from '../core/errors';
+import { StrataError, toRendererErrorPayload } from '../core/errors';
 import type { Handlers, OperationReply } from '../contract/handlers';
 import { LIMITS, OPERATION_NAMES } from '../contract/operations';
 import { fileNameSchema } from '../contract/schemas';
@@ -69,7 +69,7 @@ async function guarded(
   try {
     return { ok: true, result: await fn() };
   } catch (e) {
-    return { ok: false, error: toErrorPayload(e) };
+    return { ok: false, error: toRendererErrorPayload(e) };
   }
 }
 

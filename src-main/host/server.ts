@@ -4,7 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import { StrataError, toErrorPayload } from '../core/errors';
+import { StrataError, toErrorPayload, toRendererErrorPayload } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { silentLogger } from '../core/logger';
 import { RENDERER_CSP } from '../contract/csp';
@@ -91,7 +91,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 }
 
 function sendError(res: http.ServerResponse, e: unknown, status?: number): void {
-  const error = toErrorPayload(e);
+  const error = toRendererErrorPayload(e);
   sendJson(res, status ?? statusForError(error.code), { ok: false, error });
 }
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { tempPathFor, commitTempFileSync } from '../core/atomic-file';
 import type { Clock } from '../core/clock';
-import { StrataError } from '../core/errors';
+import { StrataError, toRendererErrorPayload } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { APP_VERSION } from '../core/app-version';
 import type { StrataEvents } from '../app/events';
@@ -121,9 +121,8 @@ export class SnapshotEngine {
       done: 1,
       total: 1,
       finished: true,
-      ...(error
-        ? { error: { code: (error as StrataError).code ?? 'internal', message: (error as Error).message } }
-        : {}),
+      // Progress events go to the screens: readable, and without file locations.
+      ...(error ? { error: toRendererErrorPayload(error) } : {}),
     });
   }
 

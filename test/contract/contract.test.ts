@@ -201,3 +201,26 @@ describe('content security policy', () => {
     expect(meta).not.toContain('unsafe-inline');
   });
 });
+
+describe('errors that reach the screens', () => {
+  it('keep their code and meaning but not the absolute paths of files', async () => {
+    const { toRendererErrorPayload } = await import('../../src-main/core/errors');
+    const enoent = Object.assign(
+      new Error("ENOENT: no such file or directory, open '/home/ana/.config/Strata/transfers/x.json'"),
+      {
+        code: 'ENOENT',
+      },
+    );
+    const payload = toRendererErrorPayload(enoent);
+    expect(payload.code).toBe('not_found');
+    expect(payload.message).toContain('x.json');
+    expect(payload.message).not.toContain('/home/ana');
+    const windows = toRendererErrorPayload(
+      new Error('cannot open C:\\Users\\ana\\AppData\\Roaming\\Strata\\strata.db'),
+    );
+    expect(windows.message).toBe('cannot open strata.db');
+    expect(toRendererErrorPayload(new Error('a plain message, 50/50 odds')).message).toBe(
+      'a plain message, 50/50 odds',
+    );
+  });
+});
