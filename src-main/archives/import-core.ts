@@ -230,7 +230,7 @@ function duplicateError(existing: { id: string; title: string }): StrataError {
   return new StrataError(
     'duplicate_archive',
     `This archive was already imported as "${existing.title}" (session ${existing.id}). ` +
-      `Import it with allow-duplicate (--allow-duplicate) to add another copy. Nothing was changed.`,
+      `To add another copy, import it anyway (from a terminal: --allow-duplicate). Nothing was changed.`,
     { existingSessionId: existing.id },
   );
 }
