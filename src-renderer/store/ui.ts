@@ -65,7 +65,8 @@ export const useUi = create<UiState>()((set) => ({
   },
   notify(kind, text) {
     const id = nextToast++;
-    set((s) => ({ toasts: [...s.toasts.slice(-3), { id, kind, text }] }));
+    // The same message again replaces the old one instead of stacking a copy under it.
+    set((s) => ({ toasts: [...s.toasts.filter((t) => t.text !== text).slice(-3), { id, kind, text }] }));
     setTimeout(() => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })), kind === 'ok' ? 5_000 : 10_000);
   },
   dismiss: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
