@@ -1,8 +1,6 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { StrataError } from '../core/errors';
-import { commitTempFileSync, tempPathFor } from '../core/atomic-file';
-import { openConnection, type SqliteDatabase } from '../db/connection';
+import type { SqliteDatabase } from '../db/connection';
 import {
   countSessionMessages,
   iterateSessionMessages,
@@ -19,7 +17,8 @@ import {
   type MessageRecord,
   type SessionRecord,
 } from './format';
-import { ParallelGzipSink, PlainFileSink, type TextSink } from './gzip-writer';
+import { writeExportFile } from './export-file';
+import type { TextSink } from './gzip-writer';
 
 export interface ExportSessionJob {
   kind: 'export-session';
@@ -87,48 +86,38 @@ function messageRecordFromRow(r: MessageRow, sequence: number): MessageRecord {
  * Memory holds one batch of text at a time, never the whole document.
  */
 export async function exportSession(job: ExportSessionJob, progress: ProgressFn): Promise<SessionExportResult> {
-  const db = openConnection(job.dbFile, { readonly: true });
-  const tmp = tempPathFor(job.outFile);
-  let fd: number | undefined;
-  let sink: TextSink | undefined;
-  try {
-    db.exec('BEGIN');
-    const row = readSessionRow(db, job.sessionId);
-    if (!row) {
-      throw new StrataError('not_found', `No session with id ${job.sessionId}. 'strata sessions list' shows the ids.`);
-    }
-    const total = countSessionMessages(db, job.sessionId);
-    fd = fs.openSync(tmp, 'w', 0o600);
-    sink = job.format === 'json' ? new ParallelGzipSink(fd) : new PlainFileSink(fd);
-    const session = sessionRecordFromRow(row);
-    const stats =
-      job.format === 'json'
-        ? await writeArchive(sink, db, job, session, total, progress)
-        : await writeMarkdown(sink, db, session, job, total, progress);
-    const { bytes } = await sink.finish();
-    db.exec('COMMIT');
-    fs.closeSync(fd);
-    fd = undefined;
-    commitTempFileSync(tmp, job.outFile);
-    progress('export', stats.messageCount, total);
-    return {
-      sessionId: session.id,
-      title: session.title,
-      format: job.format,
-      outFile: job.outFile,
-      messageCount: stats.messageCount,
-      tokenTotal: stats.tokenTotal,
-      bytes,
-      sha256: stats.sha256,
-    };
-  } catch (e) {
-    sink?.abort();
-    throw e;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    db.close();
-  }
+  const { result, bytes } = await writeExportFile(
+    job.dbFile,
+    job.outFile,
+    job.format === 'json' ? 'gzip' : 'plain',
+    async (db, sink) => {
+      const row = readSessionRow(db, job.sessionId);
+      if (!row) {
+        throw new StrataError(
+          'not_found',
+          `No session with id ${job.sessionId}. 'strata sessions list' shows the ids.`,
+        );
+      }
+      const total = countSessionMessages(db, job.sessionId);
+      const session = sessionRecordFromRow(row);
+      const stats =
+        job.format === 'json'
+          ? await writeArchive(sink, db, job, session, total, progress)
+          : await writeMarkdown(sink, db, session, job, total, progress);
+      return { session, stats, total };
+    },
+  );
+  progress('export', result.stats.messageCount, result.total);
+  return {
+    sessionId: result.session.id,
+    title: result.session.title,
+    format: job.format,
+    outFile: job.outFile,
+    messageCount: result.stats.messageCount,
+    tokenTotal: result.stats.tokenTotal,
+    bytes,
+    sha256: result.stats.sha256,
+  };
 }
 
 interface WriteStats {

@@ -38,6 +38,28 @@ interface Capture {
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const CONTAINER_SPECIAL = /[{}[\]"]/g;
 const STRING_SPECIAL = /["\\]/g;
+
+/**
+ * Scans string text from `j` to just past its closing quote. Returns -1 when `s` ends first;
+ * `state.escaped` carries a trailing backslash over to the next chunk.
+ */
+function scanToStringEnd(s: string, j: number, state: { escaped: boolean }): number {
+  while (j < s.length) {
+    if (state.escaped) {
+      state.escaped = false;
+      j++;
+      continue;
+    }
+    STRING_SPECIAL.lastIndex = j;
+    const m = STRING_SPECIAL.exec(s);
+    if (!m) return -1;
+    j = m.index + 1;
+    if (m[0] === '\\') state.escaped = true;
+    else return j;
+  }
+  return -1;
+}
+
 const SCALAR_END = /[,}\]\s]/g;
 
 export function describePath(path: readonly PathElement[]): string {
@@ -206,26 +228,17 @@ export class JsonStreamSplitter {
     }
     while (j < s.length) {
       if (cap.inString) {
-        if (cap.escaped) {
-          cap.escaped = false;
-          j++;
-          continue;
-        }
-        STRING_SPECIAL.lastIndex = j;
-        const m = STRING_SPECIAL.exec(s);
-        if (!m) {
+        const end = scanToStringEnd(s, j, cap);
+        if (end < 0) {
           j = s.length;
           break;
         }
-        j = m.index + 1;
-        if (m[0] === '\\') cap.escaped = true;
-        else {
-          cap.inString = false;
-          if (cap.kind === 'string') {
-            this.append(cap, s, i, j);
-            this.finishCapture();
-            return j;
-          }
+        j = end;
+        cap.inString = false;
+        if (cap.kind === 'string') {
+          this.append(cap, s, i, j);
+          this.finishCapture();
+          return j;
         }
         continue;
       }
@@ -266,30 +279,15 @@ export class JsonStreamSplitter {
 
   private stepKey(s: string, i: number): number {
     const k = this.key!;
-    let j = i;
-    while (j < s.length) {
-      if (k.escaped) {
-        k.escaped = false;
-        j++;
-        continue;
-      }
-      STRING_SPECIAL.lastIndex = j;
-      const m = STRING_SPECIAL.exec(s);
-      if (!m) {
-        j = s.length;
-        break;
-      }
-      j = m.index + 1;
-      if (m[0] === '\\') {
-        k.escaped = true;
-        continue;
-      }
-      // Closing quote: the raw key text is s[i .. j-1) plus earlier parts.
-      k.parts.push(s.slice(i, j - 1));
-      k.chars += j - 1 - i;
+    const end = scanToStringEnd(s, i, k);
+    if (end >= 0) {
+      // Closing quote: the raw key text is s[i .. end-1) plus earlier parts.
+      k.parts.push(s.slice(i, end - 1));
+      k.chars += end - 1 - i;
       this.finishKey();
-      return j;
+      return end;
     }
+    const j = s.length;
     k.parts.push(s.slice(i, j));
     k.chars += j - i;
     if (k.chars > 1024) throw this.opts.fail(`a key at ${describePath(this.path)} is longer than 1024 characters`);

@@ -1,10 +1,7 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import { commitTempFileSync, tempPathFor } from '../core/atomic-file';
-import { openConnection } from '../db/connection';
 import { readSchemaVersion } from '../db/migrator';
 import { countRows, iterateTableRows, listTables } from '../db/repositories/transfer';
-import { ParallelGzipSink } from '../archives/gzip-writer';
+import { writeExportFile } from '../archives/export-file';
 import type { Progress } from '../archives/worker-host';
 import { FULL_EXPORT_FORMAT, FULL_EXPORT_VERSION, toExportValue } from './format';
 
@@ -29,17 +26,10 @@ export interface ExportAllResult {
  * writes); gzip runs on other threads and memory holds a few batches at most.
  */
 export async function exportAll(job: ExportAllJob, progress: Progress): Promise<ExportAllResult> {
-  const db = openConnection(job.dbFile, { readonly: true });
-  const tmp = tempPathFor(job.outFile);
-  let fd: number | undefined;
-  let sink: ParallelGzipSink | undefined;
-  try {
-    db.exec('BEGIN');
+  const { result, bytes } = await writeExportFile(job.dbFile, job.outFile, 'gzip', async (db, sink) => {
     const schemaVersion = readSchemaVersion(db);
     const tables = listTables(db);
     const totalRows = tables.reduce((n, t) => n + countRows(db, t.name), 0);
-    fd = fs.openSync(tmp, 'w', 0o600);
-    sink = new ParallelGzipSink(fd);
     const hash = crypto.createHash('sha256');
     sink.write(
       `{"format":${JSON.stringify(FULL_EXPORT_FORMAT)},"version":${FULL_EXPORT_VERSION},` +
@@ -69,19 +59,14 @@ export async function exportAll(job: ExportAllJob, progress: Progress): Promise<
     }
     const sha256 = hash.digest('hex');
     sink.write(`\n],\n"metadata":${JSON.stringify({ tables: counts, content_sha256: sha256 })}}\n`);
-    const { bytes } = await sink.finish();
-    db.exec('COMMIT');
-    fs.closeSync(fd);
-    fd = undefined;
-    commitTempFileSync(tmp, job.outFile);
-    progress('export', done, totalRows);
-    return { outFile: job.outFile, bytes, schemaVersion, counts, sha256 };
-  } catch (e) {
-    sink?.abort();
-    throw e;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    db.close();
-  }
+    return { schemaVersion, counts, sha256, done, totalRows };
+  });
+  progress('export', result.done, result.totalRows);
+  return {
+    outFile: job.outFile,
+    bytes,
+    schemaVersion: result.schemaVersion,
+    counts: result.counts,
+    sha256: result.sha256,
+  };
 }
