@@ -90,6 +90,7 @@ export class StrataApp {
           if (this.scheduler && !this.closing) this.appRetention?.start();
         },
       },
+      diskProbe: (dir) => (opts.diskProbe ?? probeDisk)(dir),
       onRestoreStart: () => void this.scheduler?.pause(),
       onRestoreEnd: () => this.scheduler?.resume(),
     });
@@ -173,7 +174,13 @@ export class StrataApp {
   async scheduledSnapshot(tier: Tier): Promise<'done' | 'skipped'> {
     const config = this.backupConfig();
     if (!config.enabled) return 'skipped';
-    if (!this.snapshots.hasChangedSinceNewest()) return 'skipped';
+    if (!this.snapshots.hasChangedSinceNewest()) {
+      // A calendar tier still gets its point in time: the unchanged newest snapshot joins it.
+      if (tier === 'hourly' || tier === 'daily' || tier === 'weekly') {
+        if ((await this.snapshots.scheduled(tier)) === 'joined') await this.prune({ dryRun: false });
+      }
+      return 'skipped';
+    }
     const disk = await this.disk();
     const expected = this.snapshots.newestGood()?.stored.sizeBytes ?? fs.statSync(this.paths.database).size;
     if (disk && shouldPauseForDisk(disk, config.retention, expected)) {

@@ -59,7 +59,8 @@ export function removeStaleTempFiles(dir: string): number {
   if (!fs.existsSync(dir)) return 0;
   let removed = 0;
   for (const name of fs.readdirSync(dir)) {
-    if (name.startsWith('.') && name.endsWith('.tmp')) {
+    // A temp database also leaves SQLite's own side files when a kill interrupts a write to it.
+    if (name.startsWith('.') && /\.tmp(-journal|-wal|-shm)?$/.test(name)) {
       fs.rmSync(path.join(dir, name), { force: true, recursive: true });
       removed++;
     }

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StrataError } from '../core/errors';
+import { diskError, writeAllSync } from '../core/write-all';
 
 const gzipAsync = promisify(zlib.gzip);
 
@@ -61,7 +62,7 @@ export async function compressFileToGzipMembers(
         runAhead(inflight, gzipAsync(buf.subarray(0, n), { level: opts.level ?? GZIP_LEVEL }));
       }
       const out = await inflight.shift()!;
-      fs.writeSync(fdOut, out);
+      writeAllSync(fdOut, out);
       hash.update(out);
       written += out.length;
       members.push(out.length);
@@ -70,12 +71,16 @@ export async function compressFileToGzipMembers(
     if (total === 0) {
       // An empty source still yields a valid (empty) gzip member.
       const out = zlib.gzipSync(Buffer.alloc(0));
-      fs.writeSync(fdOut, out);
+      writeAllSync(fdOut, out);
       hash.update(out);
       written += out.length;
       members.push(out.length);
     }
-    fs.fsyncSync(fdOut);
+    try {
+      fs.fsyncSync(fdOut);
+    } catch (e) {
+      throw diskError(e);
+    }
   } finally {
     fs.closeSync(fdIn);
     fs.closeSync(fdOut);
@@ -107,7 +112,7 @@ export async function decompressGzipFile(
   const max = opts.maxOutputBytes ?? Number.MAX_SAFE_INTEGER;
   const hash = crypto.createHash('sha256');
   const fdIn = fs.openSync(src, 'r');
-  const fdOut = fs.openSync(dst, 'w', 0o600);
+  const fdOut = scratch(() => fs.openSync(dst, 'w', 0o600));
   let storedBytes = 0;
   let outputBytes = 0;
   try {
@@ -133,10 +138,10 @@ export async function decompressGzipFile(
       outputBytes += out.length;
       if (outputBytes > max)
         throw new StrataError('too_large', 'The snapshot decompresses to more than its recorded size.');
-      fs.writeSync(fdOut, out);
+      scratch(() => writeAllSync(fdOut, out));
       opts.onProgress?.(storedBytes, total);
     }
-    fs.fsyncSync(fdOut);
+    scratch(() => fs.fsyncSync(fdOut));
   } finally {
     fs.closeSync(fdIn);
     fs.closeSync(fdOut);
@@ -175,6 +180,9 @@ async function decompressGzipStream(
     },
   });
   const out = fs.createWriteStream(dst, { mode: 0o600 });
+  // Errors of the output side say nothing about the stored file: mark them before they mix.
+  const outFailed: { e: unknown } = { e: null };
+  out.on('error', (e) => (outFailed.e = e));
   try {
     await pipeline(
       fs.createReadStream(src, { highWaterMark: 1 << 20 }),
@@ -184,14 +192,50 @@ async function decompressGzipStream(
       out,
     );
   } catch (e) {
+    if (outFailed.e) throw scratchError(outFailed.e);
     if (e instanceof StrataError) throw e;
     throw new StrataError('corrupt_snapshot', `The stored snapshot could not be decompressed: ${(e as Error).message}`);
   }
-  const fd = fs.openSync(dst, 'r+');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  scratch(() => {
+    const fd = fs.openSync(dst, 'r+');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
   return { sha256: hash.digest('hex'), storedBytes, outputBytes };
+}
+
+/**
+ * Failures writing the decompressed copy come from the machine (a full disk, no permission in
+ * the scratch folder), not from the snapshot; they must never mark an intact snapshot damaged.
+ */
+function scratch<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw scratchError(e);
+  }
+}
+
+function scratchError(e: unknown): StrataError {
+  if (e instanceof StrataError && (e.code === 'disk_full' || e.code === 'snapshot_unchecked')) return e;
+  const mapped = diskError(e);
+  if (mapped instanceof StrataError) return mapped;
+  return new StrataError(
+    'snapshot_unchecked',
+    `The check could not write its scratch copy (${(e as Error).message ?? String(e)}).`,
+  );
+}
+
+/** SHA-256 and size of a file as it is on disk now (what was listed must be what was written). */
+export async function hashFileOnDisk(file: string): Promise<{ sha256: string; sizeBytes: number }> {
+  const hash = crypto.createHash('sha256');
+  let sizeBytes = 0;
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) {
+    hash.update(chunk as Buffer);
+    sizeBytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), sizeBytes };
 }

@@ -8,8 +8,10 @@ export interface RetentionCandidate {
   createdAt: number;
   storedBytes: number;
   pinned: boolean;
-  /** Passed its check (and its last verify, if any). */
+  /** Passed its check, and no later verify found damage (a verify that could not run does not count). */
   good: boolean;
+  /** Calendar tiers this point also stands for, each claimed at a time (ms) when nothing had changed. */
+  memberships?: { tier: Tier; at: number }[];
 }
 
 export interface RetentionDecision {
@@ -18,6 +20,8 @@ export interface RetentionDecision {
   createdAt: number;
   action: 'keep' | 'remove';
   reasons: string[];
+  /** Memberships a kept point keeps (the others are dropped from its sidecar). */
+  keptMemberships?: { tier: Tier; at: number }[];
 }
 
 export interface DiskSpace {
@@ -87,6 +91,17 @@ interface Working {
   reasons: string[];
   protected: boolean;
   failed: boolean;
+  /** Claims on tiers: the point's own tier at its creation, then its memberships. */
+  claims: Claim[];
+}
+
+interface Claim {
+  w: Working;
+  tier: Tier;
+  at: number;
+  primary: boolean;
+  kept: boolean;
+  reason: string | null;
 }
 
 export function planRetention(
@@ -99,8 +114,15 @@ export function planRetention(
   const sorted = [...snapshots].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   const newestGood = sorted.find((s) => s.good);
 
-  const work: Working[] = sorted.map((c) => ({ c, action: 'keep', reasons: [], protected: false, failed: false }));
-  const byTier = new Map<string, Working[]>();
+  const work: Working[] = sorted.map((c) => {
+    const w: Working = { c, action: 'keep', reasons: [], protected: false, failed: false, claims: [] };
+    w.claims = [
+      { w, tier: c.tier, at: c.createdAt, primary: true, kept: false, reason: null },
+      ...(c.memberships ?? []).map((m) => ({ w, tier: m.tier, at: m.at, primary: false, kept: false, reason: null })),
+    ];
+    return w;
+  });
+  const byTier = new Map<string, Claim[]>();
 
   for (const w of work) {
     const { c } = w;
@@ -115,17 +137,29 @@ export function planRetention(
       w.reasons.push('keep: newest good snapshot (never pruned)');
     }
     if (!c.good) {
-      w.failed = true;
-      w.action = 'remove';
-      w.reasons.push('remove: failed its check, so it cannot be restored');
+      // A check failure never removes the only copy of a point: a damaged snapshot goes only
+      // once a newer one is known good (it may still hold data nothing newer has).
+      const newerGood = sorted.some((o) => o.good && o.createdAt > c.createdAt);
+      if (newerGood) {
+        w.failed = true;
+        w.action = 'remove';
+        w.reasons.push('remove: failed its check, and a newer snapshot is good');
+      } else {
+        w.protected = true;
+        w.reasons.push('keep: failed its check, but no newer snapshot is good yet');
+        warnings.push(`Snapshot ${c.id} failed its check and is kept until a newer snapshot is good.`);
+      }
       continue;
     }
-    const list = byTier.get(c.tier) ?? [];
-    list.push(w);
-    byTier.set(c.tier, list);
+    for (const claim of w.claims) {
+      const list = byTier.get(claim.tier) ?? [];
+      list.push(claim);
+      byTier.set(claim.tier, list);
+    }
   }
 
   for (const [tier, list] of byTier) {
+    list.sort((a, b) => b.at - a.at || (a.w.c.id < b.w.c.id ? 1 : a.w.c.id > b.w.c.id ? -1 : 0));
     switch (tier) {
       case 'hourly':
       case 'daily':
@@ -139,7 +173,20 @@ export function planRetention(
         break;
       default:
         // A tier from a newer version: leave it alone rather than guess.
-        for (const w of list) w.reasons.push(`keep: unknown tier "${tier}" is never pruned automatically`);
+        for (const claim of list) keepClaim(claim, `keep: unknown tier "${tier}" is never pruned automatically`);
+    }
+  }
+
+  for (const w of work) {
+    if (w.action === 'remove' || (w.protected && w.claims.every((c) => !c.reason))) continue;
+    const kept = w.claims.filter((c) => c.kept);
+    if (kept.length) {
+      w.reasons.push(...kept.map((c) => c.reason!));
+    } else if (w.protected) {
+      w.reasons.push(...w.claims.map((c) => c.reason!.replace(/^remove: /, 'would otherwise be removed: ')));
+    } else {
+      w.action = 'remove';
+      w.reasons = [w.claims[0]!.reason!];
     }
   }
 
@@ -210,6 +257,9 @@ export function planRetention(
       createdAt: w.c.createdAt,
       action: w.action,
       reasons: w.reasons,
+      ...(w.c.memberships?.length
+        ? { keptMemberships: w.claims.filter((c) => !c.primary && c.kept).map((c) => ({ tier: c.tier, at: c.at })) }
+        : {}),
     })),
     remove: removed.map((w) => w.c.id),
     freedBytes: sum(removed.map((w) => w.c.storedBytes)),
@@ -224,33 +274,40 @@ function remove(w: Working, reason: string): void {
   w.reasons = [reason];
 }
 
-/** Keeps the newest snapshot in each of the newest `keep` periods that have snapshots (restic keep-hourly etc.). */
-function applyBuckets(tier: BucketTier, list: Working[], keep: number): void {
+/**
+ * Keeps the newest claim in each of the newest `keep` periods that have claims (restic
+ * keep-hourly etc.). A point that stood for an hour in which nothing changed claims that hour.
+ */
+function applyBuckets(tier: BucketTier, list: Claim[], keep: number): void {
   const seen = new Set<string>();
-  for (const w of list) {
-    const key = bucketKey(tier, w.c.createdAt);
+  for (const claim of list) {
+    const key = bucketKey(tier, claim.at);
     if (seen.has(key)) {
-      removeOrNote(w, `remove: a newer ${tier} snapshot covers bucket ${key}`);
+      dropClaim(claim, `remove: a newer ${tier} snapshot covers bucket ${key}`);
     } else if (seen.size < keep) {
       seen.add(key);
-      w.reasons.push(`keep: newest in ${tier} bucket ${key}`);
+      keepClaim(claim, `keep: newest in ${tier} bucket ${key}`);
     } else {
-      removeOrNote(w, `remove: ${tier} bucket ${key} is beyond the ${keep} newest ${tier} buckets`);
+      dropClaim(claim, `remove: ${tier} bucket ${key} is beyond the ${keep} newest ${tier} buckets`);
     }
   }
 }
 
-function applyNewest(tier: 'startup' | 'auto' | 'manual', list: Working[], keep: number): void {
-  list.forEach((w, i) => {
-    if (i < keep) w.reasons.push(`keep: one of the ${keep} newest ${tier} snapshots`);
-    else removeOrNote(w, `remove: beyond the ${keep} newest ${tier} snapshots`);
+function applyNewest(tier: 'startup' | 'auto' | 'manual', list: Claim[], keep: number): void {
+  list.forEach((claim, i) => {
+    if (i < keep) keepClaim(claim, `keep: one of the ${keep} newest ${tier} snapshots`);
+    else dropClaim(claim, `remove: beyond the ${keep} newest ${tier} snapshots`);
   });
 }
 
-/** A protected snapshot that a rule would remove stays, and says so. */
-function removeOrNote(w: Working, reason: string): void {
-  if (w.protected) w.reasons.push(reason.replace(/^remove: /, 'would otherwise be removed: '));
-  else remove(w, reason);
+function keepClaim(claim: Claim, reason: string): void {
+  claim.kept = true;
+  claim.reason = reason;
+}
+
+function dropClaim(claim: Claim, reason: string): void {
+  claim.kept = false;
+  claim.reason = reason;
 }
 
 function sum(values: number[]): number {

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { z } from 'zod';
 import { TIERS, type Tier } from './config';
 
@@ -5,8 +6,17 @@ export const SNAPSHOT_FORMAT_VERSION = 1;
 
 export type SnapshotTier = Tier;
 
+/**
+ * `status` tells "the content is wrong" (damaged) from "the check could not run" (unchecked: a
+ * full disk, a permission error in the scratch folder). Only damage may ever count against a
+ * snapshot; sidecars written before `status` existed derive it from `ok`.
+ */
+export const CHECK_STATUSES = ['ok', 'damaged', 'unchecked'] as const;
+export type CheckStatus = (typeof CHECK_STATUSES)[number];
+
 const checkResult = z.object({
   ok: z.boolean(),
+  status: z.enum(CHECK_STATUSES).optional(),
   at: z.string(),
   method: z.string(),
   problems: z.array(z.string()),
@@ -52,10 +62,52 @@ export const snapshotSidecarSchema = z.object({
   durationMs: z.number().nonnegative(),
   lastVerify: checkResult.nullable(),
   lastDrill: checkResult.nullable(),
+  /**
+   * Scheduled tiers this point also stands for. A daily run that finds nothing changed since the
+   * last auto snapshot adds itself here instead of storing a second identical copy.
+   */
+  memberships: z.array(z.object({ tier: z.enum(TIERS), at: z.string() })).max(10_000).optional(),
+  /** The metadata was rebuilt from the stored file after the original sidecar was lost or damaged. */
+  recovered: z.boolean().optional(),
+  /** SHA-256 of the sidecar's canonical JSON without this field: a flipped tier or pinned is caught. */
+  checksum: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type SnapshotSidecar = z.infer<typeof snapshotSidecarSchema>;
 
 export interface SnapshotEntry extends SnapshotSidecar {
   storedPath: string;
   sidecarPath: string;
+}
+
+export function checkStatusOf(r: CheckResult): CheckStatus {
+  return r.status ?? (r.ok ? 'ok' : 'damaged');
+}
+
+/** JSON with object keys sorted at every level, so the checksum does not depend on key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function digest(sidecar: SnapshotSidecar): string {
+  const { checksum: _c, ...rest } = sidecar;
+  return crypto.createHash('sha256').update(canonicalJson(rest)).digest('hex');
+}
+
+export function sealSidecar(sidecar: SnapshotSidecar): SnapshotSidecar {
+  return { ...sidecar, checksum: digest(sidecar) };
+}
+
+/** Sidecars from before the checksum existed have none and are taken as they are. */
+export function sidecarSealIsIntact(sidecar: SnapshotSidecar): boolean {
+  return sidecar.checksum === undefined || sidecar.checksum === digest(sidecar);
 }

@@ -1,24 +1,24 @@
-import { parentPort, workerData } from 'node:worker_threads';
-import { toErrorPayload } from '../core/errors';
-import { createSnapshotFile, materialiseSnapshot, type SnapshotJob } from './snapshot-jobs';
+import { hostWorkerJob } from '../core/worker-rpc';
+import { createSnapshotFile, type CreateJob } from './create-job';
+import { materialiseSnapshot, type MaterialiseJob } from './materialise-job';
+import { applyRestore, prepareRestore, type ApplyRestoreJob, type PrepareRestoreJob } from './restore-jobs';
+
+export type SnapshotJob = CreateJob | MaterialiseJob | PrepareRestoreJob | ApplyRestoreJob;
 
 /** Runs one snapshot job off the main thread and reports progress and the outcome. */
-async function main(): Promise<void> {
-  const job = workerData as SnapshotJob;
-  let last = 0;
-  const progress = (phase: string, done: number, total: number) => {
-    const now = Date.now();
-    if (done < total && now - last < 100) return;
-    last = now;
-    parentPort!.postMessage({ type: 'progress', phase, done, total });
-  };
-  try {
-    const result =
-      job.op === 'create' ? await createSnapshotFile(job, progress) : await materialiseSnapshot(job, progress);
-    parentPort!.postMessage({ type: 'done', result });
-  } catch (e) {
-    parentPort!.postMessage({ type: 'error', error: toErrorPayload(e) });
-  }
-}
-
-void main();
+hostWorkerJob<SnapshotJob>(
+  (job, progress) => {
+    switch (job.op) {
+      case 'create':
+        return createSnapshotFile(job, progress);
+      case 'materialise':
+        return materialiseSnapshot(job, progress);
+      case 'restore-prepare':
+        return prepareRestore(job, progress);
+      case 'restore-apply':
+        return applyRestore(job, progress);
+    }
+  },
+  // Snapshots protect data; they run at normal priority so they finish before a quit.
+  { lowPriority: false },
+);

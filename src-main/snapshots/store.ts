@@ -1,17 +1,44 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import { writeFileAtomicSync } from '../core/atomic-file';
 import type { Logger } from '../core/logger';
 import { StrataError } from '../core/errors';
-import { snapshotSidecarSchema, type SnapshotEntry, type SnapshotSidecar, type SnapshotTier } from './sidecar';
+import {
+  sealSidecar,
+  sidecarSealIsIntact,
+  snapshotSidecarSchema,
+  type SnapshotEntry,
+  type SnapshotSidecar,
+  type SnapshotTier,
+} from './sidecar';
+import { isSnapshotIdSyntax, newSnapshotId, parseSnapshotId } from './snapshot-id';
+
+/** A snapshot that cannot be read as it should: listed with the reason, never silently dropped. */
+export interface DamagedEntry {
+  id: string;
+  reason: string;
+  /** The stored data is still on disk, so its metadata can be rebuilt from it (verify does). */
+  recoverable: boolean;
+  storedPath: string | null;
+  sidecarPath: string | null;
+  /** From the id, when the id has the usual form. */
+  tier: string | null;
+  createdAt: string | null;
+}
+
+export interface StoreScan {
+  /** Newest first. */
+  entries: SnapshotEntry[];
+  damaged: DamagedEntry[];
+}
 
 /**
  * The backup store on disk:
  *   backups/snapshots/<id>.db.gz   stored snapshot (multi-member gzip of a plain SQLite file)
- *   backups/snapshots/<id>.json    sidecar, written last: a snapshot exists only once its sidecar does
+ *   backups/snapshots/<id>.json    sidecar, written last: a snapshot is listed once its sidecar is
  *   backups/restore-history.json   restores, for undo
- * Later waves add siblings (wal/, chunks/, a mirror) without moving these.
+ * Nothing here ever deletes a stored file because its metadata is missing or unreadable: that
+ * file may be the only copy of someone's data.
  */
 export class SnapshotStore {
   readonly dir: string;
@@ -23,12 +50,11 @@ export class SnapshotStore {
   }
 
   ensure(): void {
-    fs.mkdirSync(this.dir, { recursive: true });
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
   }
 
   newId(tier: SnapshotTier, at: number): string {
-    const stamp = new Date(at).toISOString().replace(/[-:.]/g, '').replace('T', 'T');
-    return `${stamp}-${tier}-${crypto.randomBytes(3).toString('hex')}`;
+    return newSnapshotId(tier, at);
   }
 
   storedPathFor(id: string): string {
@@ -45,80 +71,145 @@ export class SnapshotStore {
   }
 
   pendingFiles(): { id: string; file: string }[] {
-    if (!fs.existsSync(this.dir)) return [];
-    return fs
-      .readdirSync(this.dir)
+    return this.names()
       .filter((n) => n.endsWith('.pending.db') && !n.startsWith('.'))
       .map((n) => ({ id: n.replace(/\.pending\.db$/, ''), file: path.join(this.dir, n) }));
   }
 
-  /** Every snapshot whose sidecar parses and whose stored file exists, newest first. */
-  list(): SnapshotEntry[] {
-    if (!fs.existsSync(this.dir)) return [];
-    const out: SnapshotEntry[] = [];
-    for (const name of fs.readdirSync(this.dir)) {
+  private names(): string[] {
+    try {
+      return fs.readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+  }
+
+  /** Every snapshot, and every one that cannot be read with the reason why. */
+  scan(): StoreScan {
+    const names = new Set(this.names());
+    const entries: SnapshotEntry[] = [];
+    const damaged: DamagedEntry[] = [];
+    const seen = new Set<string>();
+    const damage = (id: string, reason: string, storedPath: string | null, sidecarPath: string | null) => {
+      const parsed = parseSnapshotId(id);
+      damaged.push({
+        id,
+        reason,
+        recoverable: storedPath !== null,
+        storedPath,
+        sidecarPath,
+        tier: parsed?.tier ?? null,
+        createdAt: parsed ? new Date(parsed.createdAt).toISOString() : null,
+      });
+    };
+    for (const name of names) {
       if (!name.endsWith('.json') || name.startsWith('.')) continue;
+      const id = name.slice(0, -'.json'.length);
+      seen.add(id);
       const sidecarPath = path.join(this.dir, name);
-      const sidecar = this.readSidecarFile(sidecarPath);
-      if (!sidecar) continue;
-      const storedPath = path.join(this.dir, sidecar.stored.file);
-      if (!fs.existsSync(storedPath)) {
-        this.logger.warn('snapshot sidecar without stored file', { sidecarPath });
+      const storedGuess = names.has(`${id}.db.gz`) ? path.join(this.dir, `${id}.db.gz`) : null;
+      const read = this.readSidecarFile(sidecarPath);
+      if (!read.ok) {
+        damage(id, `its metadata file is unreadable (${read.problem})`, storedGuess, sidecarPath);
         continue;
       }
-      out.push({ ...sidecar, storedPath, sidecarPath });
+      const storedPath = path.join(this.dir, read.sidecar.stored.file);
+      seen.add(path.basename(read.sidecar.stored.file, '.db.gz'));
+      if (!fs.existsSync(storedPath)) {
+        damage(id, 'its stored file is missing', null, sidecarPath);
+        continue;
+      }
+      entries.push({ ...read.sidecar, storedPath, sidecarPath });
     }
-    return out.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
+    for (const name of names) {
+      if (!name.endsWith('.db.gz') || name.startsWith('.')) continue;
+      const id = name.slice(0, -'.db.gz'.length);
+      if (seen.has(id)) continue;
+      damage(id, 'its metadata file is missing; the stored data is kept', path.join(this.dir, name), null);
+    }
+    entries.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
+    damaged.sort((a, b) => (a.id < b.id ? 1 : -1));
+    return { entries, damaged };
+  }
+
+  /** Every readable snapshot, newest first. `scan()` also says which ones could not be read. */
+  list(): SnapshotEntry[] {
+    return this.scan().entries;
+  }
+
+  damaged(): DamagedEntry[] {
+    return this.scan().damaged;
   }
 
   get(id: string): SnapshotEntry {
-    if (!/^[0-9A-Za-z-]{8,80}$/.test(id)) throw new StrataError('invalid_id', `'${id}' is not a snapshot id.`);
+    if (!isSnapshotIdSyntax(id)) throw new StrataError('invalid_id', `'${id}' is not a snapshot id.`);
     const sidecarPath = this.sidecarPathFor(id);
-    const sidecar = fs.existsSync(sidecarPath) ? this.readSidecarFile(sidecarPath) : null;
-    if (!sidecar) throw new StrataError('not_found', `No snapshot with id ${id}. 'strata list' shows the ids.`);
-    const storedPath = path.join(this.dir, sidecar.stored.file);
-    if (!fs.existsSync(storedPath)) throw new StrataError('not_found', `The stored file of snapshot ${id} is missing.`);
-    return { ...sidecar, storedPath, sidecarPath };
-  }
-
-  private readSidecarFile(file: string): SnapshotSidecar | null {
-    try {
-      const parsed = snapshotSidecarSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
-      if (!parsed.success) {
-        this.logger.warn('unreadable snapshot sidecar', { file, problem: parsed.error.issues[0]?.message });
-        return null;
-      }
-      return parsed.data;
-    } catch (e) {
-      this.logger.warn('unreadable snapshot sidecar', { file, problem: (e as Error).message });
-      return null;
+    if (!fs.existsSync(sidecarPath)) {
+      if (fs.existsSync(this.storedPathFor(id)))
+        throw new StrataError(
+          'snapshot_damaged',
+          `Snapshot ${id} has lost its metadata file. Run 'strata verify --all' to rebuild it from the stored data.`,
+        );
+      throw new StrataError('not_found', `No snapshot with id ${id}. 'strata list' shows the ids.`);
     }
+    const read = this.readSidecarFile(sidecarPath);
+    if (!read.ok)
+      throw new StrataError(
+        'snapshot_damaged',
+        `The metadata of snapshot ${id} is unreadable (${read.problem}). Run 'strata verify --all' to rebuild it.`,
+      );
+    const storedPath = path.join(this.dir, read.sidecar.stored.file);
+    if (!fs.existsSync(storedPath))
+      throw new StrataError('snapshot_damaged', `The stored file of snapshot ${id} is missing.`);
+    return { ...read.sidecar, storedPath, sidecarPath };
   }
 
-  writeSidecar(sidecar: SnapshotSidecar): void {
-    writeFileAtomicSync(this.sidecarPathFor(sidecar.id), JSON.stringify(sidecar, null, 2) + '\n');
-  }
-
-  /** Sidecar first, so a crash in between leaves an orphan file (cleaned later), never a listed ghost. */
-  remove(id: string): void {
-    const entry = this.get(id);
-    fs.rmSync(entry.sidecarPath, { force: true });
-    fs.rmSync(entry.storedPath, { force: true });
+  private readSidecarFile(file: string): { ok: true; sidecar: SnapshotSidecar } | { ok: false; problem: string } {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      return { ok: false, problem: (e as Error).message.split('\n')[0] ?? 'not JSON' };
+    }
+    const parsed = snapshotSidecarSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return { ok: false, problem: `${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'}` };
+    }
+    if (!sidecarSealIsIntact(parsed.data)) return { ok: false, problem: 'its checksum does not match its content' };
+    if (`${parsed.data.id}.json` !== path.basename(file)) return { ok: false, problem: 'it names another snapshot' };
+    return { ok: true, sidecar: parsed.data };
   }
 
   /**
-   * Stored files without a sidecar come from a crash between rename and sidecar write, and temp
-   * files from a crash mid-write. Only old ones go: another process may be writing a new one now.
+   * Seals the sidecar with its checksum, writes it atomically and reads it back: a snapshot is
+   * only reported as written once its metadata was read from disk intact.
+   */
+  writeSidecar(sidecar: SnapshotSidecar): SnapshotSidecar {
+    const sealed = sealSidecar(sidecar);
+    const file = this.sidecarPathFor(sidecar.id);
+    writeFileAtomicSync(file, JSON.stringify(sealed, null, 2) + '\n');
+    const back = this.readSidecarFile(file);
+    if (!back.ok) throw new StrataError('disk_full', `The snapshot metadata did not read back intact (${back.problem}).`);
+    return back.sidecar;
+  }
+
+  /** Sidecar first, so a crash in between leaves stored data that is listed as recoverable. */
+  remove(id: string): void {
+    fs.rmSync(this.sidecarPathFor(id), { force: true });
+    fs.rmSync(this.storedPathFor(id), { force: true });
+  }
+
+  /**
+   * Temp files come from a crash mid-write; only old ones go, as another process may be writing
+   * a new one now. Stored files without metadata are never removed here: they are listed as
+   * damaged and `verify` rebuilds their metadata.
    */
   cleanOrphans(now: number, minAgeMs = 10 * 60 * 1000): number {
-    if (!fs.existsSync(this.dir)) return 0;
-    const names = new Set(fs.readdirSync(this.dir));
     let removed = 0;
-    for (const name of names) {
+    for (const name of this.names()) {
+      if (!(name.startsWith('.') && /\.tmp(-journal|-wal|-shm)?$/.test(name))) continue;
       const full = path.join(this.dir, name);
-      const orphanStored = name.endsWith('.db.gz') && !names.has(name.replace(/\.db\.gz$/, '.json'));
-      const temp = name.startsWith('.') && name.endsWith('.tmp');
-      if (!orphanStored && !temp) continue;
       try {
         if (now - fs.statSync(full).mtimeMs < minAgeMs) continue;
         fs.rmSync(full, { force: true, recursive: true });
@@ -127,6 +218,7 @@ export class SnapshotStore {
         // vanished meanwhile: fine
       }
     }
+    if (removed) this.logger.info('removed leftovers of interrupted snapshot writes', { removed });
     return removed;
   }
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -242,3 +242,133 @@ process.stdin.on('end', () => (stop = true)).resume();
     },
   };
 }
+
+/**
+ * Seals an edited sidecar the way Strata does (SHA-256 of its canonical JSON without the
+ * checksum), written here on its own so the test does not trust the code it checks.
+ */
+export function resealSidecar<T extends object>(sidecar: T): T {
+  const canonical = (v: unknown): string => {
+    if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+    if (v && typeof v === 'object')
+      return `{${Object.keys(v)
+        .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+        .join(',')}}`;
+    return JSON.stringify(v);
+  };
+  const { checksum: _c, ...rest } = sidecar as T & { checksum?: string };
+  return { ...rest, checksum: crypto.createHash('sha256').update(canonical(rest)).digest('hex') } as T;
+}
+
+/** Sessions and messages not written by the test's foreign writer (ids `writer-…`), hashed. */
+export function contentHashWithoutWriter(dbFile: string): string {
+  const db = openReadonly(dbFile);
+  try {
+    const hash = crypto.createHash('sha256');
+    const queries: [string, string][] = [
+      ['sessions', "SELECT * FROM sessions WHERE id NOT LIKE 'writer-%' ORDER BY id"],
+      ['messages', "SELECT * FROM messages WHERE session_id NOT LIKE 'writer-%' ORDER BY id"],
+    ];
+    for (const [table, sql] of queries) {
+      hash.update(`#${table}\n`);
+      for (const row of db.prepare(sql).iterate()) hash.update(JSON.stringify(row) + '\n');
+    }
+    return hash.digest('hex');
+  } finally {
+    db.close();
+  }
+}
+
+/** Writer sessions whose message count is not the 2 each writer transaction adds (half-written). */
+export function halfWrittenWriterSessions(dbFile: string): string[] {
+  const db = openReadonly(dbFile);
+  try {
+    return (
+      db
+        .prepare(
+          `SELECT s.id FROM sessions s LEFT JOIN messages m ON m.session_id = s.id
+           WHERE s.id LIKE 'writer-%' GROUP BY s.id HAVING count(m.id) <> 2`,
+        )
+        .all() as { id: string }[]
+    ).map((r) => r.id);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Another program that opens the database, commits one transaction (a session and its two
+ * messages) and closes it again, in a loop, as the `sqlite3` shell or a sync tool would.
+ */
+export async function startReconnectingWriter(dbFile: string): Promise<{ stop(): Promise<{ commits: number; busy: number }> }> {
+  const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'strata-writer-')), 'writer.cjs');
+  fs.writeFileSync(
+    script,
+    `const Database = require(${JSON.stringify(path.join(ROOT, 'node_modules', 'better-sqlite3'))});
+let n = 0, busy = 0, stop = false;
+process.stdin.on('end', () => (stop = true)).resume();
+(function loop() {
+  if (stop) { process.stdout.write(JSON.stringify({ commits: n, busy }) + '\\n'); return; }
+  try {
+    const db = new Database(process.argv[2]);
+    try {
+      db.pragma('busy_timeout = 20000');
+      db.transaction(() => {
+        const id = 'writer-' + process.pid + '-' + n, now = Date.now();
+        db.prepare("INSERT INTO sessions (id, title, model, created_at, updated_at) VALUES (?, 'from another program', 'writer', ?, ?)").run(id, now, now);
+        db.prepare("INSERT INTO messages (id, session_id, sequence, role, content, created_at) VALUES (?, ?, 1, 'user', 'q', ?)").run(id + '-1', id, now);
+        db.prepare("INSERT INTO messages (id, session_id, sequence, role, content, created_at) VALUES (?, ?, 2, 'assistant', 'a', ?)").run(id + '-2', id, now);
+      })();
+      n++;
+      if (n === 3) process.stdout.write('ready\\n');
+    } finally { db.close(); }
+  } catch (e) {
+    if (String(e.code).startsWith('SQLITE_BUSY')) busy++; else { process.stderr.write(String(e.stack) + '\\n'); process.exit(3); }
+  }
+  setImmediate(loop);
+})();
+`,
+  );
+  const child = spawn(process.execPath, [script, dbFile], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('close', r));
+  await new Promise<void>((resolve, reject) => {
+    const onData = () => out.includes('ready') && (child.stdout.off('data', onData), resolve());
+    child.stdout.on('data', onData);
+    child.once('close', (code) => reject(new Error(`the writer stopped before it was ready (exit ${code}): ${out}`)));
+  });
+  return {
+    async stop() {
+      child.stdin.end();
+      const code = await exited;
+      if (code !== 0) throw new Error(`the writer failed (exit ${code})`);
+      return JSON.parse(out.trim().split('\n').pop()!) as { commits: number; busy: number };
+    },
+  };
+}
+
+/**
+ * A real small filesystem for full-disk tests: a tmpfs mounted by the test. Needs root; returns
+ * null (and the test skips, saying why) where mounting is not allowed.
+ */
+export function mountTmpfs(sizeKiB: number): { dir: string; unmount(): void } | null {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return null;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-tmpfs-'));
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKiB}k,mode=0700`, 'tmpfs', dir]);
+  if (r.status !== 0) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    return null;
+  }
+  return {
+    dir,
+    unmount() {
+      spawnSync('umount', ['-l', dir]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const TMPFS_SKIP_REASON = 'needs root on Linux to mount a small tmpfs (a real full disk)';

@@ -14,8 +14,9 @@ import {
   roomyDisk,
   strata,
   strataJson,
+  resealSidecar,
 } from '../helpers/snapshot-fixtures';
-import { readRestoreHistory } from '../../src-main/snapshots/restore-swap';
+import { readRestoreHistory } from '../../src-main/snapshots/restore-journal';
 
 /**
  * Every single-byte change and every truncation of a stored snapshot must be caught by verify,
@@ -148,7 +149,7 @@ describe('verify catches damage to a stored snapshot', () => {
     const edit = async (patch: (s: SnapshotSidecar) => void) => {
       const s = JSON.parse(original) as SnapshotSidecar;
       patch(s);
-      fs.writeFileSync(sidecarPath(), JSON.stringify(s));
+      fs.writeFileSync(sidecarPath(), JSON.stringify(resealSidecar(s)));
       try {
         return await app.snapshots.verify(snapshot.id);
       } finally {

@@ -8,7 +8,7 @@ import { ManualClock } from '../../src-main/core/clock';
 import { LATEST_SCHEMA_VERSION } from '../../src-main/db';
 import type { DiskSpace, HealthReport, SnapshotEntry, SnapshotSidecar } from '../../src-main/snapshots';
 import type { DrillResult, RestoreResult, VerifyResult } from '../../src-main/snapshots/engine';
-import { readRestoreHistory } from '../../src-main/snapshots/restore-swap';
+import { readRestoreHistory } from '../../src-main/snapshots/restore-journal';
 import { tempDir } from '../helpers/temp-dir';
 import {
   addDemo,
@@ -22,6 +22,7 @@ import {
   strata,
   strataJson,
   startWriter,
+  resealSidecar,
 } from '../helpers/snapshot-fixtures';
 
 const SQLITE3 = '/usr/bin/sqlite3';
@@ -43,7 +44,7 @@ function readSidecar(dir: string, id: string): SnapshotSidecar {
 }
 
 function writeSidecar(dir: string, sidecar: SnapshotSidecar): void {
-  fs.writeFileSync(path.join(snapshotsDirOf(dir), `${sidecar.id}.json`), JSON.stringify(sidecar, null, 2));
+  fs.writeFileSync(path.join(snapshotsDirOf(dir), `${sidecar.id}.json`), JSON.stringify(resealSidecar(sidecar), null, 2));
 }
 
 async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {

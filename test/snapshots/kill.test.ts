@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src-main/db/demo-data';
-import { readRestoreHistory } from '../../src-main/snapshots/restore-swap';
+import { readRestoreHistory } from '../../src-main/snapshots/restore-journal';
 import type { SnapshotSidecar } from '../../src-main/snapshots';
 import { tempDir } from '../helpers/temp-dir';
 import {

@@ -1,0 +1,73 @@
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
+import type { StrataEvents } from '../app/events';
+import type { StrataDatabase } from '../db';
+import type { Migration } from '../db/migrations';
+import type { SnapshotStore } from './store';
+import type { CheckStatus } from './sidecar';
+import type { Progress } from './materialise-job';
+
+/** What the engine needs from whoever owns the live connection. */
+export interface LiveDatabase {
+  readonly file: string;
+  /** The open database, or null while a restore has it closed (or no database exists yet). */
+  current(): StrataDatabase | null;
+  /** Checkpoints and closes the live connection for a restore. */
+  close(): Promise<void>;
+  /** Opens the (possibly restored) file again, migrating it forward (after `beforeMigrate`) if it is older. */
+  reopen(beforeMigrate: (plan: { from: number; to: number }) => Promise<void>): Promise<void>;
+}
+
+export interface VerifyResult {
+  id: string;
+  ok: boolean;
+  /** damaged: the content is wrong. unchecked: the machine kept the check from running (e.g. a full disk). */
+  status: CheckStatus;
+  problems: string[];
+  checkedAt: string;
+  durationMs: number;
+  /** The metadata was rebuilt from the stored file during this verify. */
+  recovered?: boolean;
+}
+
+export interface RestoreResult {
+  restoredFrom: string;
+  preRestoreSnapshotId: string | null;
+  durationMs: number;
+  counts: Record<string, number>;
+  /** The schema the snapshot's data was migrated from before it replaced anything, if it was older. */
+  migratedFrom: number | null;
+}
+
+export interface DrillResult extends VerifyResult {
+  sessionsReadable: number;
+}
+
+export interface DiskProbe {
+  (dir: string): Promise<{ freeBytes: number; totalBytes: number }>;
+}
+
+export interface SnapshotEngineOptions {
+  backupsDir: string;
+  live: LiveDatabase;
+  clock: Clock;
+  logger: Logger;
+  events: StrataEvents;
+  /** Free space where checks write their scratch copies; checked before a verify writes anything. */
+  diskProbe?: DiskProbe;
+  /** Called around a restore so scheduled jobs stay out of the way. */
+  onRestoreStart?: () => void;
+  onRestoreEnd?: () => void;
+  /** Tests only: the schema steps a restore uses to bring an older snapshot forward. */
+  migrations?: readonly Migration[];
+}
+
+export type ProgressKind = 'snapshot' | 'verify' | 'restore' | 'drill' | 'export';
+
+/** What each job module gets from the engine: the store, the options, and one progress reporter. */
+export interface EngineContext {
+  readonly store: SnapshotStore;
+  readonly opts: SnapshotEngineOptions;
+  /** Emits progress for the run, then one final event (done or failed, with a readable error). */
+  withProgress<T>(kind: ProgressKind, operationId: string, fn: (progress: Progress) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,194 @@
+import fs from 'node:fs';
+import { StrataError, toErrorPayload } from '../core/errors';
+import { commitTempFileSync } from '../core/atomic-file';
+import { diskError } from '../core/write-all';
+import { APP_VERSION } from '../core/app-version';
+import { openRaw, type SqliteDatabase } from '../db/connection';
+import { assertSchemaNotNewer, readSchemaVersion } from '../db/migrator';
+import { MIGRATIONS, type Migration } from '../db/migrations';
+import { checkIntegrity } from '../db/online-copy';
+import { StrataDatabase, tableCounts } from '../db/strata-database';
+import { materialiseSnapshot, type MaterialiseJob, type MaterialiseOutcome, type Progress } from './materialise-job';
+import {
+  finishRestoreJournal,
+  readRestoreToken,
+  removeWithJournalFiles,
+  RESTORE_TOKEN_KEY,
+  writeRestoreJournal,
+  type RestoreJournal,
+} from './restore-journal';
+
+/** Work that runs inside the snapshot worker thread: a restore in two steps, prepare then apply. */
+
+export interface PrepareRestoreJob {
+  op: 'restore-prepare';
+  materialise: MaterialiseJob;
+  token: string;
+}
+
+export interface PrepareRestoreOutcome {
+  materialised: MaterialiseOutcome;
+  migratedFrom: number | null;
+  schemaVersion: number;
+  counts: Record<string, number>;
+}
+
+/**
+ * Materialises and checks the snapshot into a private temp file, refuses a newer schema by what
+ * the file itself says, migrates an older one forward, and stamps it with the restore's token.
+ * The live database is not touched: a failing check or migration leaves everything as it was.
+ */
+export async function prepareRestore(
+  job: PrepareRestoreJob,
+  progress: Progress,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<PrepareRestoreOutcome> {
+  const file = job.materialise.outFile;
+  try {
+    const materialised = await materialiseSnapshot({ ...job.materialise, keep: true }, progress);
+    if (!materialised.ok) return { materialised, migratedFrom: null, schemaVersion: 0, counts: {} };
+    let from: number;
+    const probe = openRaw(file, { readonly: true });
+    try {
+      from = assertSchemaNotNewer(probe, migrations);
+    } finally {
+      probe.close();
+    }
+    let migratedFrom: number | null = null;
+    const latest = migrations[migrations.length - 1]?.version ?? 0;
+    if (from < latest) {
+      progress('migrate', 0, 1);
+      try {
+        const db = await StrataDatabase.open({ file, appVersion: APP_VERSION, migrations });
+        db.close();
+      } catch (e) {
+        if (e instanceof StrataError && e.code === 'schema_too_new') throw e;
+        throw new StrataError(
+          'migration_failed',
+          `The snapshot's data (schema ${from}) could not be brought up to this version, so nothing was restored: ${toErrorPayload(e).message}`,
+        );
+      }
+      migratedFrom = from;
+    }
+    const db = openRaw(file);
+    try {
+      db.prepare(`UPDATE database_metadata SET custom = json_set(custom, '$.${RESTORE_TOKEN_KEY}', ?) WHERE id = 1`).run(job.token);
+      const counts = tableCounts(db);
+      const schemaVersion = readSchemaVersion(db);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return { materialised, migratedFrom, schemaVersion, counts };
+    } finally {
+      db.close();
+    }
+  } catch (e) {
+    removeWithJournalFiles(file);
+    throw diskError(e);
+  }
+}
+
+export interface ApplyRestoreJob {
+  op: 'restore-apply';
+  dbFile: string;
+  backupsDir: string;
+  journal: RestoreJournal;
+  busyTimeoutMs?: number;
+}
+
+export interface ApplyRestoreOutcome {
+  keptOldDatabase: boolean;
+}
+
+/** Copies every page in one backup step: one read (or write) transaction, so no restarts. */
+const ALL_PAGES = 0x7fffffff;
+
+async function copyDatabase(from: SqliteDatabase, to: string, onProgress?: (done: number, total: number) => void) {
+  await from.backup(to, {
+    progress: ({ totalPages, remainingPages }) => {
+      onProgress?.(totalPages - remainingPages, totalPages);
+      return ALL_PAGES;
+    },
+  });
+}
+
+/**
+ * Keeps the old database aside, then writes the prepared file into the live database through
+ * SQLite's backup API. The backup holds the live database's write lock for the whole copy and
+ * commits once, so other connections (other processes too) see the old content or the new, and
+ * a kill mid-copy leaves a transaction SQLite rolls back. Success is only reported once a fresh
+ * connection reads the restore's token back and the result passes quick_check.
+ */
+export async function applyRestore(job: ApplyRestoreJob, progress: Progress): Promise<ApplyRestoreOutcome> {
+  const { dbFile, backupsDir, journal } = job;
+  const busyTimeoutMs = job.busyTimeoutMs ?? 15_000;
+  writeRestoreJournal(backupsDir, journal);
+  let keptOldDatabase = false;
+  if (journal.pendingFile && journal.pendingTempFile && fs.existsSync(dbFile)) {
+    progress('keep-old', 0, 1);
+    const live = openRaw(dbFile);
+    try {
+      live.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      await copyDatabase(live, journal.pendingTempFile, (d, t) => progress('keep-old', d, t));
+    } catch (e) {
+      throw diskError(e);
+    } finally {
+      live.close();
+    }
+    fs.rmSync(`${journal.pendingTempFile}-journal`, { force: true });
+    commitTempFileSync(journal.pendingTempFile, journal.pendingFile);
+    keptOldDatabase = true;
+  }
+  const source = openRaw(journal.tempFile, { readonly: true });
+  try {
+    const deadline = Date.now() + busyTimeoutMs;
+    // A busy first step ends better-sqlite3's backup without copying anything; the token says so.
+    for (let attempt = 1; ; attempt++) {
+      progress('write', 0, 1);
+      try {
+        await copyDatabase(source, dbFile, (d, t) => progress('write', d, t));
+      } catch (e) {
+        throw diskError(e);
+      }
+      if (readRestoreToken(dbFile) === journal.token) break;
+      if (Date.now() > deadline)
+        throw new StrataError(
+          'database_busy',
+          'Another program kept the database locked, so nothing was restored. Close it and try again.',
+        );
+      await new Promise((r) => setTimeout(r, Math.min(200, 10 * attempt)));
+    }
+  } finally {
+    source.close();
+  }
+  progress('verify', 0, 1);
+  const live = openRaw(dbFile);
+  try {
+    live.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    const problems = checkIntegrity(live, 'quick_check');
+    if (problems.length) {
+      // Never report success over a damaged result: put the old content back the same way.
+      if (keptOldDatabase && journal.pendingFile) {
+        const old = openRaw(journal.pendingFile, { readonly: true });
+        try {
+          await copyDatabase(old, dbFile);
+        } finally {
+          old.close();
+        }
+      }
+      throw new StrataError(
+        'restore_failed',
+        `The restored database failed quick_check, so the previous data was put back: ${problems.slice(0, 3).join('; ')}`,
+      );
+    }
+    try {
+      // Fold the restore's WAL into the file now, while nothing else is running; harmless if busy.
+      live.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // a reader still holds an old snapshot: SQLite checkpoints later
+    }
+  } finally {
+    live.close();
+  }
+  removeWithJournalFiles(journal.tempFile);
+  finishRestoreJournal(backupsDir, journal);
+  return { keptOldDatabase };
+}

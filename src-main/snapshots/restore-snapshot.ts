@@ -1,0 +1,99 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { tempPathFor } from '../core/atomic-file';
+import { StrataError } from '../core/errors';
+import { latestVersion } from '../db/migrator';
+import { assertMaterialised } from './materialise-job';
+import { removeWithJournalFiles, type RestoreJournal } from './restore-journal';
+import { materialiseJobFor } from './verify-snapshot';
+import { prepareRestore } from './restore-jobs';
+import { runSnapshotJob } from './worker-client';
+import type { EngineContext, RestoreResult } from './engine-types';
+import type { CreateOptions } from './create-snapshot';
+import type { SnapshotSidecar } from './sidecar';
+
+export interface RestoreDeps {
+  /** Creates a snapshot inside the running exclusive job (a pre-migration copy on reopen). */
+  createNow(opts: CreateOptions): Promise<SnapshotSidecar>;
+  /** Stores old databases a restore kept aside as pinned pre-restore snapshots. */
+  completePendingPreRestores(): void;
+}
+
+/**
+ * A full restore: (1) in the worker, materialise the snapshot into a private temp file, check it,
+ * refuse a newer schema by its content, migrate an older one: nothing live changes if any of this
+ * fails. (2) Close the app's connection. (3) In the worker, keep the old database aside and write
+ * the checked file into the live database through SQLite's backup API, under SQLite's locks.
+ * (4) Reopen; the old database becomes a pinned pre-restore snapshot in the background.
+ */
+export async function restoreSnapshot(
+  ctx: EngineContext,
+  deps: RestoreDeps,
+  id: string,
+  operationId: string,
+  undo: boolean,
+): Promise<RestoreResult> {
+  const started = performance.now();
+  const { store, opts } = ctx;
+  const entry = store.get(id);
+  const latest = latestVersion(opts.migrations);
+  if (entry.schemaVersion > latest) throw schemaTooNew(id, entry.schemaVersion, latest);
+  const dbFile = opts.live.file;
+  const tempFile = tempPathFor(dbFile);
+  const token = crypto.randomBytes(16).toString('hex');
+  opts.onRestoreStart?.();
+  try {
+    return await ctx.withProgress('restore', operationId, async (progress) => {
+      const prepared = await (opts.migrations
+        ? prepareRestore({ op: 'restore-prepare', materialise: materialiseJobFor(entry, tempFile, true), token }, progress, opts.migrations)
+        : runSnapshotJob({ op: 'restore-prepare', materialise: materialiseJobFor(entry, tempFile, true), token }, progress));
+      assertMaterialised(prepared.materialised, `Snapshot ${id}`, 'nothing was restored');
+      const hadDatabase = fs.existsSync(dbFile);
+      const preRestoreAt = opts.clock.now();
+      const preRestoreId = hadDatabase ? store.newId('pre-restore', preRestoreAt) : null;
+      const pendingFile = preRestoreId ? store.pendingPathFor(preRestoreId) : null;
+      const journal: RestoreJournal = {
+        token,
+        tempFile,
+        restoredFrom: id,
+        preRestoreSnapshotId: preRestoreId,
+        pendingFile,
+        pendingTempFile: pendingFile ? tempPathFor(pendingFile) : null,
+        startedAt: new Date(preRestoreAt).toISOString(),
+        undo,
+      };
+      await opts.live.close();
+      try {
+        await runSnapshotJob({ op: 'restore-apply', dbFile, backupsDir: opts.backupsDir, journal }, progress);
+      } finally {
+        removeWithJournalFiles(journal.pendingTempFile);
+        // The restored copy was migrated before it replaced anything; this only ever migrates
+        // when the restore failed and the old file, from an older version, stays in place.
+        await opts.live.reopen(async (plan) => {
+          await deps.createNow({ tier: 'pre-migration', label: `Before migrating schema ${plan.from} to ${plan.to}`, operationId });
+        });
+      }
+      if (preRestoreId) deps.completePendingPreRestores();
+      opts.events.emit('data-changed', { reason: undo ? 'undo-restore' : 'restore' });
+      return {
+        restoredFrom: id,
+        preRestoreSnapshotId: preRestoreId,
+        durationMs: Math.round(performance.now() - started),
+        counts: prepared.counts,
+        migratedFrom: prepared.migratedFrom,
+      };
+    });
+  } catch (e) {
+    removeWithJournalFiles(tempFile);
+    throw e;
+  } finally {
+    opts.onRestoreEnd?.();
+  }
+}
+
+function schemaTooNew(id: string, version: number, latest: number): StrataError {
+  return new StrataError(
+    'schema_too_new',
+    `Snapshot ${id} was made by a newer Strata (schema ${version}; this version knows ${latest}). Update Strata to restore it.`,
+  );
+}
