@@ -19,6 +19,7 @@ import {
   recoverInterruptedRestore,
   type BackupConfig,
   type DiskSpace,
+  type DamagedEntry,
   type HealthReport,
   type RetentionPlan,
 } from '../snapshots';
@@ -29,6 +30,25 @@ import { StrataEvents } from './events';
 import { AppRetentionJob } from '../app-retention';
 
 export type AppOwner = 'app' | 'host' | 'cli';
+
+/**
+ * Snapshots that cannot be read are never silently left out: health names them, and a stored
+ * file that lost its metadata still counts as a backup that exists.
+ */
+function withDamagedSnapshots(report: HealthReport, damaged: DamagedEntry[]): HealthReport {
+  if (!damaged.length) return report;
+  const recoverable = damaged.filter((d) => d.recoverable).length;
+  const reason =
+    `${damaged.length} snapshot${damaged.length === 1 ? '' : 's'} cannot be read (${damaged[0]!.reason}` +
+    `${damaged.length > 1 ? ', …' : ''}). ` +
+    (recoverable ? "Run 'strata verify --all' to rebuild the metadata from the stored data." : 'Check the backup folder.');
+  const reasons = report.reasons.filter((r) => !(recoverable && /no backup yet/i.test(r)));
+  return {
+    ...report,
+    status: report.status === 'error' || report.newestGoodAt === null ? 'error' : 'warning',
+    reasons: [reason, ...reasons],
+  };
+}
 
 export interface StrataAppOptions {
   dataDir: string;
@@ -238,7 +258,7 @@ export class StrataApp {
       lastDrill: latest((s) => s.lastDrill),
       pausedForDisk: this.pausedForDisk,
     });
-    return report;
+    return withDamagedSnapshots(report, this.snapshots.scan().damaged);
   }
 
   private async publishHealth(): Promise<void> {

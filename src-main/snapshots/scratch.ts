@@ -24,7 +24,7 @@ export async function assertScratchRoom(dir: string, neededBytes: number, probe?
   } catch {
     return; // no probe result: try, and let a real ENOSPC speak
   }
-  const need = Math.ceil(neededBytes * 1.05) + 8 * 1024 * 1024;
+  const need = Math.ceil(neededBytes * 1.1) + 256 * 1024;
   if (free < need)
     throw new StrataError(
       'disk_full',

@@ -4,14 +4,28 @@ import { withApp } from '../with-app';
 import { noPositionals, onePositional } from './args';
 import { StrataError } from '../../core/errors';
 import { formatBytes } from '../../snapshots/retention';
-import type { SnapshotEntry, SnapshotSidecar } from '../../snapshots';
+import { isGoodSnapshot, type DamagedEntry, type SnapshotEntry, type SnapshotSidecar } from '../../snapshots';
+
+/** checked / verified / recovered for good snapshots; unchecked when a verify could not run; damaged otherwise. */
+function statusOf(s: SnapshotSidecar): 'checked' | 'verified' | 'recovered' | 'unchecked' | 'damaged' {
+  if (!isGoodSnapshot(s)) return 'damaged';
+  if (s.lastVerify?.status === 'unchecked') return 'unchecked';
+  if (s.recovered) return 'recovered';
+  return s.lastVerify ? 'verified' : 'checked';
+}
 
 const describe = (s: SnapshotSidecar) =>
   `${s.id}  ${s.tier.padEnd(13)} ${s.createdAt}  ${formatBytes(s.stored.sizeBytes).padStart(9)}  ` +
-  `${s.lastVerify ? (s.lastVerify.ok ? 'verified' : 'FAILED verify') : s.check.ok ? 'checked' : 'FAILED check'}` +
+  `${statusOf(s) === 'damaged' ? 'DAMAGED' : statusOf(s)}` +
+  `${(s.memberships?.length ?? 0) > 0 ? `  also ${[...new Set(s.memberships!.map((m) => m.tier))].join(', ')}` : ''}` +
   `${s.pinned ? '  pinned' : ''}${s.label ? `  "${s.label}"` : ''}`;
 
-const publicEntry = ({ sidecarPath: _s, ...rest }: SnapshotEntry) => rest;
+const describeDamaged = (d: Omit<DamagedEntry, 'sidecarPath'>) =>
+  `${d.id}  ${(d.tier ?? '?').padEnd(13)} ${d.createdAt ?? '?'}  DAMAGED: ${d.reason}` +
+  `${d.recoverable ? " ('strata verify --all' rebuilds its metadata)" : ''}`;
+
+const publicEntry = ({ sidecarPath: _s, ...rest }: SnapshotEntry) => ({ ...rest, status: statusOf(rest) });
+const publicDamaged = ({ sidecarPath: _s, ...d }: DamagedEntry) => ({ ...d, status: 'damaged' as const });
 
 export const backupCommand = defineCommand({
   name: 'backup',
@@ -29,8 +43,15 @@ export const listCommand = defineCommand({
   summary: 'List snapshots, newest first, with the path of each stored file.',
   usage: 'list',
   args: z.object({ positionals: noPositionals }),
-  run: (ctx) => withApp(ctx, async (app) => (await app.snapshots.list()).map(publicEntry)),
-  print: (list) => (list.length ? list.map((s) => describe(s)).join('\n') : 'No snapshots yet. Run `strata backup`.'),
+  run: (ctx) =>
+    withApp(ctx, async (app) => {
+      const { entries, damaged } = app.snapshots.scan();
+      return [...entries.map(publicEntry), ...damaged.map(publicDamaged)];
+    }),
+  print: (list) =>
+    list.length
+      ? list.map((s) => ('reason' in s ? describeDamaged(s) : describe(s))).join('\n')
+      : 'No snapshots yet. Run `strata backup`.',
 });
 
 export const verifyCommand = defineCommand({
@@ -45,8 +66,9 @@ export const verifyCommand = defineCommand({
     withApp(ctx, async (app) => {
       let ids = a.positionals;
       if (a.all || ids.length === 0) {
-        const list = await app.snapshots.list();
-        ids = a.all ? list.map((s) => s.id) : list.slice(0, 1).map((s) => s.id);
+        // Every snapshot, including those whose metadata is lost: verify rebuilds it from the data.
+        const { entries, damaged } = app.snapshots.scan();
+        ids = a.all ? [...entries.map((s) => s.id), ...damaged.map((d) => d.id)] : entries.slice(0, 1).map((s) => s.id);
       }
       if (ids.length === 0) throw new StrataError('no_snapshots', 'There are no snapshots to verify yet.');
       const results = [];
@@ -54,7 +76,13 @@ export const verifyCommand = defineCommand({
       return { ok: results.every((r) => r.ok), results };
     }),
   print: (r) =>
-    r.results.map((x) => (x.ok ? `ok      ${x.id}` : `FAILED  ${x.id}: ${x.problems.join('; ')}`)).join('\n'),
+    r.results
+      .map((x) =>
+        x.ok
+          ? `ok        ${x.id}${x.recovered ? ' (metadata rebuilt from the stored data)' : ''}`
+          : `${x.status === 'unchecked' ? 'UNCHECKED' : 'DAMAGED  '} ${x.id}: ${x.problems.join('; ')}`,
+      )
+      .join('\n'),
   exitCode: (r) => (r.ok ? 0 : 1),
 });
 
