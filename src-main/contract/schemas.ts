@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tierSchema } from '../snapshots/config';
+import { tierSchema } from './tiers';
 
 /**
  * Shapes shared by operations and events. Pure zod: the renderer imports this file, so no Node
@@ -80,8 +80,7 @@ export const messageSchema = z.object({
 
 // ---- snapshots ------------------------------------------------------------------------------
 
-// One list of tiers for sidecars and the contract (snapshots/config is pure zod too).
-export { TIERS, tierSchema } from '../snapshots/config';
+export { TIERS, tierSchema } from './tiers';
 
 const checkResultSchema = z.object({
   ok: z.boolean(),
@@ -134,8 +133,7 @@ export const tableCountsSchema = z.record(z.string(), count);
 
 export const healthStatusSchema = z.enum(['ok', 'warning', 'error']);
 
-/** What the Backups screen shows at the top: the snapshot engine's own report schema, not a copy. */
-export { healthReportSchema } from '../snapshots/health';
+export { healthReportSchema } from './health-schema';
 
 // ---- backup configuration ---------------------------------------------------------------------
 

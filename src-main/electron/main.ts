@@ -17,8 +17,8 @@ import { toErrorPayload } from '../core/errors';
 import { stderrLogger } from '../core/logger';
 import { RENDERER_CSP } from '../contract/csp';
 import { EVENT_NAMES } from '../contract/events';
-import { createHandlers, type Handlers } from '../contract/handlers';
-import { TransferRegistry } from '../contract/transfers';
+import { createHandlers, type Handlers } from '../operations/handlers';
+import { TransferRegistry } from '../operations/transfer-registry';
 import { EVENT_CHANNEL, registerIpc } from './ipc';
 
 /**

@@ -9,11 +9,11 @@ import type { Logger } from '../core/logger';
 import { silentLogger } from '../core/logger';
 import { RENDERER_CSP } from '../contract/csp';
 import { EVENT_NAMES } from '../contract/events';
-import { createHandlers, statusForError, type HandlerApp, type Handlers } from '../contract/handlers';
+import { createHandlers, statusForError, type HandlerApp, type Handlers } from '../operations/handlers';
 import { LIMITS } from '../contract/operations';
 import { fileNameSchema } from '../contract/schemas';
-import { TransferRegistry } from '../contract/transfers';
-import type { TransferServices } from '../contract/transfer-services';
+import { TransferRegistry } from '../operations/transfer-registry';
+import type { TransferServices } from '../operations/transfer-services';
 
 /**
  * The headless host: the built renderer and the contract over HTTP on 127.0.0.1, guarded by a

@@ -8,7 +8,7 @@ import {
   previewSettingsImport,
   type SettingsImportPreview,
 } from '../settings-transfer';
-import type { SettingsChange, SettingsImportResult, SettingsPreview } from './types';
+import type { SettingsChange, SettingsImportResult, SettingsPreview } from '../contract/types';
 
 /**
  * The archive and settings-file functions the handlers call (issue 4's src-main/archives and

@@ -2,11 +2,11 @@ import { StrataError, toRendererErrorPayload } from '../core/errors';
 import type { DataPaths } from '../core/paths';
 import type { StrataDatabase } from '../db';
 import { newOperationId, type StrataEvents } from '../app/events';
-import { describeZodError } from './errors';
-import { parseEvent, type EventName, type StrataEventMessage } from './events';
-import { OPERATIONS, isOperationName, type OperationName } from './operations';
-import type { TransferRegistry } from './transfers';
-import type { BackupConfigPatch, ErrorPayload, Output, ParsedInput } from './types';
+import { describeZodError } from '../contract/errors';
+import { parseEvent, type EventName, type StrataEventMessage } from '../contract/events';
+import { OPERATIONS, isOperationName, type OperationName } from '../contract/operations';
+import type { TransferRegistry } from './transfer-registry';
+import type { BackupConfigPatch, ErrorPayload, Output, ParsedInput } from '../contract/types';
 import { createTransferServices, type TransferServices } from './transfer-services';
 
 /**
