@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_CODES } from './error-codes';
 import { tierSchema } from './tiers';
 
 /**
@@ -248,4 +249,5 @@ export const settingsImportResultSchema = z.object({
 
 // ---- errors ---------------------------------------------------------------------------------
 
-export const errorPayloadSchema = z.object({ code: z.string(), message: z.string() });
+/** A code this build does not know (a newer main process) still arrives, read as `internal`. */
+export const errorPayloadSchema = z.object({ code: z.enum(ERROR_CODES).catch('internal'), message: z.string() });

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ErrorCode } from './error-codes';
 import type { OperationName, Operations } from './operations';
 import type {
   backupConfigPatchSchema,
@@ -44,7 +45,8 @@ export type SettingsChange = z.output<typeof settingsChangeSchema>;
 export type SettingsPreview = z.output<typeof settingsPreviewSchema>;
 export type SettingsImportResult = z.output<typeof settingsImportResultSchema>;
 export type ProgressEvent = import('./events').EventPayload<'progress'>;
-export type ErrorPayload = { code: string; message: string };
+export type ErrorPayload = { code: ErrorCode; message: string };
+export type { ErrorCode } from './error-codes';
 
 export type ImportKind = 'archive' | 'settings';
 

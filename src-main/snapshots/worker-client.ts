@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { StrataError } from '../core/errors';
+import { StrataError, errorFromPayload } from '../core/errors';
 import { workerScriptPath } from '../core/worker-path';
 import type { CreateJob, CreateOutcome, MaterialiseJob, MaterialiseOutcome, Progress } from './snapshot-jobs';
 
@@ -22,7 +22,7 @@ export function runSnapshotJob(job: CreateJob | MaterialiseJob, onProgress?: Pro
         resolve(m.result);
       } else {
         settled = true;
-        reject(new StrataError(m.error.code, m.error.message));
+        reject(errorFromPayload(m.error));
       }
     });
     worker.on('error', (e) => {
