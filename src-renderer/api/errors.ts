@@ -54,7 +54,8 @@ const NEXT_STEPS: Record<ErrorCode, string> = {
   migration_check_failed:
     'Strata could not update the database to this version; it was left as it was. Restore the "Before migrating" backup or reinstall the previous version.',
   restoring: 'A restore is running. Wait until it finishes, then try again.',
-  data_folder_in_use: 'Another Strata (the app, "strata serve" or a command) is using this data folder. Close it first.',
+  data_folder_in_use:
+    'Another Strata (the app, "strata serve" or a command) is using this data folder. Close it first.',
 
   no_snapshots: 'Make a backup first with "Back up now" on the Backups screen.',
   nothing_to_undo: 'There is no restore to undo right now.',
