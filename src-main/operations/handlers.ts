@@ -1,6 +1,5 @@
 import { StrataError, toRendererErrorPayload, type ErrorPayload } from '../core/errors';
 import type { StrataApp } from '../app/strata-app';
-import type { SnapshotEngine } from '../snapshots/engine';
 import { newOperationId } from '../app/events';
 import { describeZodError } from '../contract/errors';
 import { parseEvent, type EventName, type StrataEventMessage } from '../contract/events';
@@ -25,7 +24,7 @@ export type HandlerApp = Pick<
   'paths' | 'events' | 'db' | 'health' | 'prune' | 'backupConfig' | 'setBackupConfig' | 'beforeRiskyWrite'
 > & {
   readonly snapshots: Pick<
-    SnapshotEngine,
+    StrataApp['snapshots'],
     'list' | 'create' | 'verify' | 'delete' | 'restore' | 'undoRestore' | 'compare'
   >;
 };
