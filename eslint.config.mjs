@@ -53,4 +53,32 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The renderer's build config runs in Node (it reads Node's list of built-ins to refuse them).
+    files: ['src-renderer/vite.config.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'The renderer talks to main only through the preload bridge.' }] },
+      ],
+    },
+  },
+  {
+    // The contract is imported by the renderer: zod and its own files only, never engine or Node code.
+    files: ['src-main/contract/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!zod$|\\./)',
+              message:
+                'src-main/contract/ may import only zod and its own files; main-process code belongs in src-main/operations/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

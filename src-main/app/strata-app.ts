@@ -26,6 +26,7 @@ import {
 import { shouldPauseForDisk } from '../snapshots/retention';
 import type { SchedulerJob } from '../snapshots/scheduler';
 import type { Tier } from '../snapshots/config';
+import type { SnapshotSidecar } from '../snapshots/sidecar';
 import { StrataEvents } from './events';
 import { AppRetentionJob } from '../app-retention';
 
@@ -338,9 +339,9 @@ export class StrataApp {
     }
   }
 
-  /** A safety snapshot before an import or other bulk write, so it can be undone from Backups. */
-  async beforeRiskyWrite(reason: string): Promise<void> {
-    await this.snapshots.create({ tier: 'manual', label: reason.slice(0, 200) });
+  /** A safety snapshot before an import or other bulk write, so it can be undone from Backups; returns it. */
+  beforeRiskyWrite(reason: string): Promise<SnapshotSidecar> {
+    return this.snapshots.create({ tier: 'manual', label: reason.slice(0, 200) });
   }
 
   schedulerState() {

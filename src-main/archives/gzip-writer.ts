@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Gzip } from 'fflate';
-import { StrataError } from '../core/errors';
+import { StrataError, errorFromPayload } from '../core/errors';
 import { workerScriptPath } from '../core/worker-path';
 
 export const ARCHIVE_GZIP_LEVEL = 6;
@@ -85,7 +85,7 @@ export class ParallelGzipSink extends BatchingSink {
         workerData: { level: opts.level ?? ARCHIVE_GZIP_LEVEL },
       });
       w.on('message', (m: { seq: number; data?: Uint8Array; error?: { code: string; message: string } }) => {
-        if (m.error) this.fail(new StrataError(m.error.code, m.error.message));
+        if (m.error) this.fail(errorFromPayload(m.error));
         else this.received(m.seq, m.data!);
       });
       w.on('error', (e) => this.fail(new StrataError('worker_failed', `Compressing failed: ${e.message}`)));

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { StrataError } from '../core/errors';
+import { StrataError, errorFromPayload } from '../core/errors';
 import { workerScriptPath } from '../core/worker-path';
 
 /** Progress of a transfer: `phase` is 'export', 'validate' (bytes read) or 'write' (rows written). */
@@ -57,7 +57,7 @@ export function runTransferWorker<R>(
             },
           );
       } else if (m.type === 'done') settle(() => resolve(m.result as R));
-      else settle(() => reject(new StrataError(m.error.code, m.error.message)));
+      else settle(() => reject(errorFromPayload(m.error)));
     });
     worker.on('error', (e) =>
       settle(() => reject(new StrataError('worker_failed', `The transfer worker failed: ${e.message}`))),

@@ -1,5 +1,5 @@
 import { EVENT_NAMES, parseEvent, type StrataEventMessage } from './events';
-import { ContractError, decodeError, describeZodError } from './errors';
+import { ContractError, decodeError, describeZodError, toErrorCode } from './errors';
 import { OPERATIONS, OPERATION_NAMES, type OperationName } from './operations';
 import { transferIdSchema, transferSchema } from './schemas';
 import type { FilesApi, ImportKind, Input, Output, StrataBridge, Transfer } from './types';
@@ -110,7 +110,7 @@ async function readReply(res: Response): Promise<unknown> {
   const b = body as { ok?: unknown; result?: unknown; error?: { code?: unknown; message?: unknown } };
   if (b && b.ok === true) return b.result;
   if (b && b.ok === false && b.error && typeof b.error.code === 'string' && typeof b.error.message === 'string') {
-    throw new ContractError(b.error.code, b.error.message);
+    throw new ContractError(toErrorCode(b.error.code), b.error.message);
   }
   throw new ContractError('bad_response', `The host replied ${res.status} in an unexpected form.`);
 }

@@ -1,9 +1,15 @@
 import type { z } from 'zod';
+import { isErrorCode, type ErrorCode } from './error-codes';
+
+/** A code that came over a wire as a plain string; one this build does not know reads as `internal`. */
+export function toErrorCode(code: unknown): ErrorCode {
+  return isErrorCode(code) ? code : 'internal';
+}
 
 /** An error with a stable code, as it crosses the bridge. Never carries a stack to show. */
 export class ContractError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = 'ContractError';
     this.code = code;
@@ -35,10 +41,10 @@ export function decodeError(e: unknown): ContractError {
   if (e instanceof ContractError) return e;
   const raw = e instanceof Error ? e.message : typeof e === 'string' ? e : 'Unexpected error';
   if (e && typeof e === 'object' && 'code' in e && typeof (e as { code: unknown }).code === 'string') {
-    return new ContractError((e as { code: string }).code, raw);
+    return new ContractError(toErrorCode((e as { code: string }).code), raw);
   }
   // Electron prefixes rejected invoke() messages with "Error invoking remote method '...': ".
   const m = /\[([a-z][a-z0-9_-]*)\] ([\s\S]*)$/.exec(raw);
-  if (m) return new ContractError(m[1]!, m[2]!);
+  if (m) return new ContractError(toErrorCode(m[1]), m[2]!);
   return new ContractError('internal', raw.split('\n')[0] ?? 'Unexpected error');
 }

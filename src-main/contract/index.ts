@@ -1,5 +1,6 @@
-// The contract's pure half: safe to import from the renderer (only zod, no Node modules).
+// The contract: pure zod and itself, safe for the renderer. Its main-process half is src-main/operations/.
 export * from './schemas';
+export * from './error-codes';
 export * from './operations';
 export * from './operation-names';
 export * from './events';

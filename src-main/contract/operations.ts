@@ -17,6 +17,7 @@ import {
   settingsPreviewSchema,
   snapshotIdSchema,
   snapshotSchema,
+  damagedSnapshotSchema,
   tableCountsSchema,
   transferIdSchema,
   transferSchema,
@@ -95,9 +96,9 @@ export const OPERATIONS = {
 
   // ---- snapshots ----
   listSnapshots: op(
-    'Every snapshot in the store, newest first.',
+    'Every snapshot in the store, newest first, and the ones that cannot be read, with why.',
     empty,
-    z.object({ snapshots: z.array(snapshotSchema) }),
+    z.object({ snapshots: z.array(snapshotSchema), damaged: z.array(damagedSnapshotSchema) }),
   ),
   createSnapshot: op(
     'Back up now: a manual snapshot with an optional label.',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { tierSchema } from '../snapshots/config';
+import { ERROR_CODES } from './error-codes';
+import { tierSchema } from './tiers';
 
 /**
  * Shapes shared by operations and events. Pure zod: the renderer imports this file, so no Node
@@ -80,11 +81,14 @@ export const messageSchema = z.object({
 
 // ---- snapshots ------------------------------------------------------------------------------
 
-// One list of tiers for sidecars and the contract (snapshots/config is pure zod too).
-export { TIERS, tierSchema } from '../snapshots/config';
+export { TIERS, tierSchema } from './tiers';
+
+/** damaged: the content is wrong. unchecked: the machine kept a check from running (a full disk, no permission). */
+export const checkStatusSchema = z.enum(['ok', 'damaged', 'unchecked']);
 
 const checkResultSchema = z.object({
   ok: z.boolean(),
+  status: checkStatusSchema.optional(),
   at: z.string(),
   method: z.string(),
   problems: z.array(z.string()),
@@ -109,24 +113,50 @@ export const snapshotSchema = z.object({
   durationMs: z.number().min(0),
   lastVerify: checkResultSchema.nullable(),
   lastDrill: checkResultSchema.nullable(),
+  /** Calendar tiers this point also stands for (a scheduled run that found nothing changed). */
+  memberships: z.array(z.object({ tier: tierSchema, at: z.string() })).optional(),
+  /** Its metadata was rebuilt from the stored data. */
+  recovered: z.boolean().optional(),
 });
 
+/** A snapshot that cannot be read as it should; listed with the reason, never silently dropped. */
+export const damagedSnapshotSchema = z.object({
+  id: z.string(),
+  reason: z.string(),
+  /** The stored data is still there; verifying it rebuilds the metadata. */
+  recoverable: z.boolean(),
+  tier: z.string().nullable(),
+  createdAt: z.string().nullable(),
+});
+
+/** The one shape of a verify result: the engine's type is inferred from this. */
 export const verifyResultSchema = z.object({
   id: z.string(),
   ok: z.boolean(),
+  status: checkStatusSchema,
   problems: z.array(z.string()),
   /** ISO time. */
   checkedAt: z.string(),
-  durationMs: z.number().min(0).optional(),
+  durationMs: z.number().min(0),
+  /** The metadata was rebuilt from the stored file during this verify. */
+  recovered: z.boolean().optional(),
 });
+export type VerifyResult = z.infer<typeof verifyResultSchema>;
 
+export const drillResultSchema = verifyResultSchema.extend({ sessionsReadable: count });
+export type DrillResult = z.infer<typeof drillResultSchema>;
+
+/** The one shape of a restore result: the engine's type is inferred from this. */
 export const restoreResultSchema = z.object({
   restoredFrom: z.string(),
   preRestoreSnapshotId: z.string().nullable(),
   durationMs: z.number().min(0),
   /** Rows per table in the data now in place. */
-  counts: z.record(z.string(), count).optional(),
+  counts: z.record(z.string(), count),
+  /** The schema the snapshot's data was migrated from before it replaced anything, if older. */
+  migratedFrom: z.number().int().nullable(),
 });
+export type RestoreResult = z.infer<typeof restoreResultSchema>;
 
 export const tableCountsSchema = z.record(z.string(), count);
 
@@ -134,8 +164,7 @@ export const tableCountsSchema = z.record(z.string(), count);
 
 export const healthStatusSchema = z.enum(['ok', 'warning', 'error']);
 
-/** What the Backups screen shows at the top: the snapshot engine's own report schema, not a copy. */
-export { healthReportSchema } from '../snapshots/health';
+export { healthReportSchema } from './health-schema';
 
 // ---- backup configuration ---------------------------------------------------------------------
 
@@ -250,4 +279,5 @@ export const settingsImportResultSchema = z.object({
 
 // ---- errors ---------------------------------------------------------------------------------
 
-export const errorPayloadSchema = z.object({ code: z.string(), message: z.string() });
+/** A code this build does not know (a newer main process) still arrives, read as `internal`. */
+export const errorPayloadSchema = z.object({ code: z.enum(ERROR_CODES).catch('internal'), message: z.string() });

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ErrorCode } from './error-codes';
 import type { OperationName, Operations } from './operations';
 import type {
   backupConfigPatchSchema,
@@ -33,8 +34,6 @@ export type SessionSummary = z.output<typeof sessionSummarySchema>;
 export type Message = z.output<typeof messageSchema>;
 export type Tier = z.output<typeof tierSchema>;
 export type Snapshot = z.output<typeof snapshotSchema>;
-export type VerifyResult = z.output<typeof verifyResultSchema>;
-export type RestoreResult = z.output<typeof restoreResultSchema>;
 export type HealthReport = z.output<typeof healthReportSchema>;
 export type BackupConfig = z.output<typeof backupConfigSchema>;
 export type BackupConfigPatch = z.output<typeof backupConfigPatchSchema>;
@@ -44,7 +43,8 @@ export type SettingsChange = z.output<typeof settingsChangeSchema>;
 export type SettingsPreview = z.output<typeof settingsPreviewSchema>;
 export type SettingsImportResult = z.output<typeof settingsImportResultSchema>;
 export type ProgressEvent = import('./events').EventPayload<'progress'>;
-export type ErrorPayload = { code: string; message: string };
+export type ErrorPayload = { code: ErrorCode; message: string };
+export type { ErrorCode } from './error-codes';
 
 export type ImportKind = 'archive' | 'settings';
 

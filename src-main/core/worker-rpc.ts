@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { Worker, parentPort, workerData } from 'node:worker_threads';
-import { StrataError, toErrorPayload } from './errors';
+import { StrataError, errorFromPayload, toErrorPayload } from './errors';
 import { workerScriptPath } from './worker-path';
 
 /**
@@ -61,7 +61,7 @@ export function runWorker<R>(workerName: string, job: unknown, opts: RunWorkerOp
             },
           );
       } else if (m.type === 'done') settle(() => resolve(m.result as R));
-      else settle(() => reject(new StrataError(m.error.code as never, m.error.message)));
+      else settle(() => reject(errorFromPayload(m.error)));
     });
     worker.on('error', (e) => settle(() => reject(new StrataError('worker_failed', `A background worker failed: ${e.message}`))));
     worker.on('exit', (code) =>

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { app as electronApp, dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { z } from 'zod';
 import { StrataError, toRendererErrorPayload } from '../core/errors';
-import type { Handlers, OperationReply } from '../contract/handlers';
+import type { Handlers, OperationReply } from '../operations/handlers';
 import { LIMITS, OPERATION_NAMES } from '../contract/operations';
 import { fileNameSchema } from '../contract/schemas';
 

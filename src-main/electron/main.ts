@@ -14,11 +14,12 @@ import {
 } from 'electron';
 import { StrataApp } from '../app/strata-app';
 import { toErrorPayload } from '../core/errors';
+import { resolveRendererPath } from '../core/safe-path';
 import { stderrLogger } from '../core/logger';
 import { RENDERER_CSP } from '../contract/csp';
 import { EVENT_NAMES } from '../contract/events';
-import { createHandlers, type Handlers } from '../contract/handlers';
-import { TransferRegistry } from '../contract/transfers';
+import { createHandlers, type Handlers } from '../operations/handlers';
+import { TransferRegistry } from '../operations/transfer-registry';
 import { EVENT_CHANNEL, registerIpc } from './ipc';
 
 /**
@@ -74,15 +75,11 @@ function withSecurityHeaders(res: Response): Response {
 function serveRenderer(request: Request): Promise<Response> | Response {
   const url = new URL(request.url);
   if (url.host !== HOST) return new Response('Not found', { status: 404 });
-  let rel: string;
-  try {
-    rel = decodeURIComponent(url.pathname);
-  } catch {
-    return new Response('Bad request', { status: 400 });
-  }
-  let file = path.resolve(rendererDir, '.' + path.posix.normalize('/' + rel));
-  if (file !== rendererDir && !file.startsWith(rendererDir + path.sep))
-    return new Response('Not found', { status: 404 });
+  const resolved = resolveRendererPath(rendererDir, url.pathname);
+  if (!resolved.ok)
+    return new Response(resolved.status === 400 ? 'Bad request' : 'Not found', { status: resolved.status });
+  let { file } = resolved;
+  const { rel } = resolved;
   if (file === rendererDir || (!fs.existsSync(file) && path.extname(rel) === ''))
     file = path.join(rendererDir, 'index.html');
   return net.fetch(pathToFileURL(file).toString()).then(withSecurityHeaders);

@@ -1,19 +1,9 @@
 import { z } from 'zod';
 import { StrataError } from '../core/errors';
+import type { Tier } from '../contract/tiers';
 
-/** Every snapshot tier. Sidecars store these names, so never rename one. */
-export const TIERS = [
-  'startup',
-  'auto',
-  'hourly',
-  'daily',
-  'weekly',
-  'manual',
-  'pre-migration',
-  'pre-restore',
-] as const;
-export type Tier = (typeof TIERS)[number];
-export const tierSchema = z.enum(TIERS);
+// The tier names belong to the contract (the screens show them); re-exported for engine code.
+export { TIERS, tierSchema, type Tier } from '../contract/tiers';
 
 /** Taken before a risky change; retention never removes them. */
 export const PINNED_TIERS = ['pre-migration', 'pre-restore'] as const satisfies readonly Tier[];

@@ -4,7 +4,6 @@ import type { StrataEvents } from '../app/events';
 import type { StrataDatabase } from '../db';
 import type { Migration } from '../db/migrations';
 import type { SnapshotStore } from './store';
-import type { CheckStatus } from './sidecar';
 import type { Progress } from './materialise-job';
 
 /** What the engine needs from whoever owns the live connection. */
@@ -18,30 +17,8 @@ export interface LiveDatabase {
   reopen(beforeMigrate: (plan: { from: number; to: number }) => Promise<void>): Promise<void>;
 }
 
-export interface VerifyResult {
-  id: string;
-  ok: boolean;
-  /** damaged: the content is wrong. unchecked: the machine kept the check from running (e.g. a full disk). */
-  status: CheckStatus;
-  problems: string[];
-  checkedAt: string;
-  durationMs: number;
-  /** The metadata was rebuilt from the stored file during this verify. */
-  recovered?: boolean;
-}
-
-export interface RestoreResult {
-  restoredFrom: string;
-  preRestoreSnapshotId: string | null;
-  durationMs: number;
-  counts: Record<string, number>;
-  /** The schema the snapshot's data was migrated from before it replaced anything, if it was older. */
-  migratedFrom: number | null;
-}
-
-export interface DrillResult extends VerifyResult {
-  sessionsReadable: number;
-}
+// One definition each, in the contract, so what the screens receive is what the engine returns.
+export type { VerifyResult, RestoreResult, DrillResult } from '../contract/schemas';
 
 export interface DiskProbe {
   (dir: string): Promise<{ freeBytes: number; totalBytes: number }>;

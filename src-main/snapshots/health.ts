@@ -1,35 +1,11 @@
-import { z } from 'zod';
-import { TIERS, tierSchema, type BackupConfig, type Tier } from './config';
+import type { HealthReport } from '../contract/health-schema';
+import { TIERS, type BackupConfig, type Tier } from './config';
 import { formatBytes, requiredFreeBytes } from './retention';
 import type { SchedulerState } from './scheduler';
 
-// Only zod, date-fns and pure modules at the top level, so the contract (and the renderer) can import the schema.
+// The report's schema belongs to the contract (the screens validate it); re-exported here.
+export { healthReportSchema, type HealthReport } from '../contract/health-schema';
 
-const timestamp = z.number();
-
-export const healthReportSchema = z.object({
-  status: z.enum(['ok', 'warning', 'error']),
-  /** Plain sentences for people, errors first; empty when status is ok. */
-  reasons: z.array(z.string()),
-  checkedAt: timestamp,
-  lastSuccessByTier: z.record(tierSchema, timestamp.nullable()),
-  /** Keyed by scheduler job name (tier jobs use the tier name). */
-  nextRunByTier: z.record(z.string(), timestamp.nullable()),
-  snapshotCount: z.number().int().min(0),
-  totalStoredBytes: z.number().min(0),
-  oldestAt: timestamp.nullable(),
-  newestAt: timestamp.nullable(),
-  newestGoodAt: timestamp.nullable(),
-  freeBytes: z.number().nullable(),
-  totalBytes: z.number().nullable(),
-  lastVerify: z.object({ at: timestamp, ok: z.boolean(), id: z.string() }).nullable(),
-  lastDrill: z.object({ at: timestamp, ok: z.boolean(), id: z.string(), message: z.string().optional() }).nullable(),
-  failures: z.array(
-    z.object({ job: z.string(), error: z.string(), at: timestamp.nullable(), consecutive: z.number().int().min(0) }),
-  ),
-});
-
-export type HealthReport = z.infer<typeof healthReportSchema>;
 export type HealthStatus = HealthReport['status'];
 
 export interface HealthSnapshot {

@@ -1,60 +1,98 @@
+import { isErrorCode, type ErrorCode } from '../../src-main/contract/error-codes';
+
 /** Turns anything an operation throws into words a person can act on; never a stack trace. */
 export interface ReadableError {
-  code: string;
+  code: ErrorCode;
   message: string;
   /** What to do next. */
   next: string;
 }
 
-const NEXT_STEPS: Record<string, string> = {
-  not_found: 'It may have been deleted meanwhile. Reload the list and try again.',
-  disk_full: 'Free some disk space (or delete old manual backups), then try again.',
-  permission_denied: 'Check that Strata may write to its data folder, then try again.',
-  busy: 'Another task is still running. Wait a moment and try again.',
-  corrupt: 'Open Restore and bring back a recent backup that verified as good.',
-  invalid_input: 'Check the values you entered and try again.',
-  bad_request: 'Check the values you entered and try again.',
-  unauthorized: 'Open Strata again with the address printed by "strata serve" (it carries a fresh token).',
-  network: 'Check that Strata is still running, then reload this page.',
-  unreachable: 'Check that Strata is still running, then reload this page.',
-  bad_response: 'Reload the page. If it keeps happening, restart Strata.',
-  pinned: 'Pinned backups are kept on purpose and cannot be deleted here.',
-  conflict: 'Reload the screen to see the latest state, then try again.',
-  duplicate_archive: 'This archive was imported before. Import it again only if you want a second copy.',
-  duplicate: 'This archive was imported before. Import it again only if you want a second copy.',
-  unsupported: 'The file was made by a newer or different program. Check that it is a Strata file.',
-  invalid_file: 'Check that you picked the right file; it may be damaged or not a Strata file.',
-  verify_failed: 'Pick another backup, or run "Back up now" to make a fresh one.',
-  no_undo: 'There is no restore to undo right now.',
+const RETRY = 'Try again. If it keeps happening, restart Strata.';
+const CHECK_VALUES = 'Check the values you entered and try again.';
+const PICK_ANOTHER = 'Pick another backup, or run "Back up now" to make a fresh one.';
+const DAMAGED_FILE = 'Check that you picked the right file; it may be damaged or not a Strata file.';
+
+/**
+ * What to do next, for every code the main process or a transport can produce. A record over
+ * the contract's ERROR_CODES: a new code without advice here fails to compile.
+ */
+const NEXT_STEPS: Record<ErrorCode, string> = {
+  invalid_input: CHECK_VALUES,
+  invalid_config: CHECK_VALUES,
+  invalid_schedule: CHECK_VALUES,
+  invalid_option: CHECK_VALUES,
+  invalid_id: 'Reload the list and pick the backup again.',
+  bad_request: CHECK_VALUES,
+  usage: "Run 'strata --help' to see the commands and their options.",
+  unknown_operation: 'Reload the page: it may be older than the Strata it talks to.',
   too_large: 'Pick a smaller file, or split the content.',
-  worker_failed: 'Try again. If it keeps happening, restart Strata.',
-  invalid_config: 'Check the values you entered and try again.',
-  invalid_schedule: 'Check the values you entered and try again.',
-  snapshot_damaged: 'This backup is damaged. Pick another one, or run "Back up now" to make a fresh one.',
-  corrupt_snapshot: 'This backup is damaged. Pick another one, or run "Back up now" to make a fresh one.',
-  snapshot_check_failed: 'Pick another backup, or run "Back up now" to make a fresh one.',
+  not_found: 'It may have been deleted meanwhile. Reload the list and try again.',
+
+  unauthorized: 'Open Strata again with the address printed by "strata serve" (it carries a fresh token).',
+  forbidden: 'Open Strata again with the address printed by "strata serve".',
+  permission_denied: 'Check that Strata may write to its data folder, then try again.',
+
+  invalid_file: DAMAGED_FILE,
+  invalid_archive: 'Check that you picked a Strata session archive; it may be damaged.',
+  invalid_settings_file: 'Check that you picked a settings file made by Export settings; it may be damaged.',
+  invalid_export: 'Check that you picked a full export made by "strata export-json"; it may be damaged.',
+  not_gzip: 'Check that you picked a Strata session archive (the file Export session makes).',
+  corrupt_file: 'The file is damaged. Export it again from where it came from.',
+  checksum_mismatch: 'The file was changed or damaged after it was exported. Export it again from where it came from.',
+  unsupported_version: 'The file was made by a newer Strata. Update Strata, then import it again.',
+  duplicate_archive: 'This archive was imported before. Import it again only if you want a second copy.',
+  data_folder_not_empty: 'Choose an empty data folder to import into; nothing was changed.',
+
+  database_busy: 'Another program is using the Strata database. Wait a moment and try again.',
+  database_missing:
+    'The database file is missing but backups exist. Open Restore and bring back the newest backup that verified as good.',
+  corrupt: 'Open Restore and bring back a recent backup that verified as good.',
+  schema_too_new: 'This data was written by a newer Strata. Update Strata to open it; nothing was changed.',
+  migration_failed:
+    'Strata could not update the database to this version; it was left as it was. Restore the "Before migrating" backup or reinstall the previous version.',
+  migration_check_failed:
+    'Strata could not update the database to this version; it was left as it was. Restore the "Before migrating" backup or reinstall the previous version.',
+  restoring: 'A restore is running. Wait until it finishes, then try again.',
+  data_folder_in_use:
+    'Another Strata (the app, "strata serve" or a command) is using this data folder. Close it first.',
+
   no_snapshots: 'Make a backup first with "Back up now" on the Backups screen.',
   nothing_to_undo: 'There is no restore to undo right now.',
-  restoring: 'A restore is running. Wait until it finishes, then try again.',
-  unavailable: 'Try again in a moment. If it keeps happening, restart Strata.',
-  disk_low: 'Free some disk space (or delete old manual backups), then try again.',
-  write_failed: 'Check that the disk is not full and Strata may write to its data folder, then try again.',
-  invalid_archive: 'Check that you picked a Strata session archive; it may be damaged.',
-  not_gzip: 'Check that you picked a Strata session archive (the file Export session makes).',
-  invalid_settings_file: 'Check that you picked a settings file made by Export settings; it may be damaged.',
-  aborted: 'Nothing was changed. Start it again when you are ready.',
-  corrupt_file: 'The file is damaged. Export it again from where it came from.',
-  forbidden: 'Open Strata again with the address printed by "strata serve".',
+  pinned: 'Pinned backups are kept on purpose and cannot be deleted here.',
+  snapshot_damaged: `This backup is damaged. ${PICK_ANOTHER}`,
+  snapshot_unchecked: 'The backup could not be checked this time (for example the disk is full or a folder is not writable). Nothing was marked damaged; free some space and check again.',
+  restore_failed: 'The restore did not hold up when it was checked, so your previous data was put back. Try another backup.',
+  snapshot_unverifiable:
+    'Strata could not check this backup (for example the disk is full); the backup itself may be fine. Free some space, then verify it again.',
+  sidecar_damaged: `The description of this backup is damaged, so Strata will not trust it. ${PICK_ANOTHER}`,
+  corrupt_snapshot: `This backup is damaged. ${PICK_ANOTHER}`,
+  snapshot_check_failed: 'The new backup failed its check and was not kept. Try "Back up now" again.',
+  copy_changed: 'The data changed while the backup was being written. Try "Back up now" again.',
+  drill_failed: `A test restore of the newest backup failed. ${PICK_ANOTHER}`,
   scheduler_paused: 'Backups are paused while the computer sleeps or a restore runs. Try again in a moment.',
-  internal: 'Try again. If it keeps happening, restart Strata.',
+  scheduler_stopped: 'Strata is shutting down. Start it again, then try again.',
+
+  disk_full: 'Free some disk space (or delete old manual backups), then try again.',
+  write_failed: 'Check that the disk is not full and Strata may write to its data folder, then try again.',
+  worker_failed: RETRY,
+  not_built: "Strata's files are incomplete. Run 'npm run build' or reinstall Strata.",
+  port_in_use: 'Pick another port with --port, or leave it out to use a free one.',
+  aborted: 'Nothing was changed. Start it again when you are ready.',
+
+  unsupported: 'This is not available in this window. Use the Strata desktop app or "strata serve".',
+  unreachable: 'Check that Strata is still running, then reload this page.',
+  bad_response: 'Reload the page. If it keeps happening, restart Strata.',
+
+  internal: RETRY,
 };
 
 export function readableError(e: unknown): ReadableError {
-  let code = 'internal';
+  let code: ErrorCode = 'internal';
   let message = 'Something went wrong.';
   if (e && typeof e === 'object') {
     const o = e as { code?: unknown; message?: unknown };
-    if (typeof o.code === 'string') code = o.code;
+    if (isErrorCode(o.code)) code = o.code;
     if (typeof o.message === 'string' && o.message.trim()) message = o.message;
   } else if (typeof e === 'string' && e.trim()) {
     message = e;
@@ -62,7 +100,7 @@ export function readableError(e: unknown): ReadableError {
   // Electron rejects with "code: message"; keep the code, drop the prefix.
   const prefixed = /^([a-z][a-z_]+): (.+)$/s.exec(message);
   if (prefixed && prefixed[1] && prefixed[2]) {
-    if (code === 'internal' && NEXT_STEPS[prefixed[1]]) code = prefixed[1];
+    if (code === 'internal' && isErrorCode(prefixed[1])) code = prefixed[1];
     message = prefixed[2];
   }
   // Electron also wraps with "Error invoking remote method 'x': Error: ..."
@@ -70,8 +108,8 @@ export function readableError(e: unknown): ReadableError {
   // Never show a stack: the first line only.
   message = (message.split('\n')[0] ?? message).trim();
   if (e instanceof TypeError && /fetch|network/i.test(message)) {
-    code = 'network';
+    code = 'unreachable';
     message = 'Strata could not be reached.';
   }
-  return { code, message, next: NEXT_STEPS[code] ?? NEXT_STEPS.internal! };
+  return { code, message, next: NEXT_STEPS[code] };
 }

@@ -11,7 +11,6 @@ export type {
   Output,
   ProgressEvent,
   PrunePlan,
-  RestoreResult,
   Session,
   SessionSummary,
   SettingsChange,
@@ -21,7 +20,7 @@ export type {
   StrataEventMessage,
   Tier,
   Transfer,
-  VerifyResult,
 } from '../../src-main/contract/types';
+export type { RestoreResult, VerifyResult, DrillResult } from '../../src-main/contract/schemas';
 
 export type ImportMode = 'merge' | 'replace';

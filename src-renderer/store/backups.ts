@@ -1,13 +1,17 @@
 import { create } from 'zustand';
 import { api } from '../api/client';
 import { readableError, type ReadableError } from '../api/errors';
-import type { HealthReport, Snapshot, VerifyResult } from '../api/types';
+import type { HealthReport, Output, Snapshot, VerifyResult } from '../api/types';
+
+export type DamagedSnapshot = Output<'listSnapshots'>['damaged'][number];
 import { withProgress } from './progress';
 import { newOperationId } from './ui';
 
 interface BackupsState {
   health: HealthReport | null;
   snapshots: Snapshot[];
+  /** Snapshots that cannot be read, with why; never left out of the list silently. */
+  damaged: DamagedSnapshot[];
   loaded: boolean;
   error: ReadableError | null;
   /** Ids of snapshots being verified or deleted, and whether a backup is running. */
@@ -24,6 +28,7 @@ interface BackupsState {
 export const useBackups = create<BackupsState>()((set, get) => ({
   health: null,
   snapshots: [],
+  damaged: [],
   loaded: false,
   error: null,
   verifying: {},
@@ -32,7 +37,7 @@ export const useBackups = create<BackupsState>()((set, get) => ({
   async load() {
     try {
       const [health, list] = await Promise.all([api.call('getHealth', {}), api.call('listSnapshots', {})]);
-      set({ health, snapshots: list.snapshots, loaded: true, error: null });
+      set({ health, snapshots: list.snapshots, damaged: list.damaged, loaded: true, error: null });
     } catch (e) {
       set({ error: readableError(e), loaded: true });
     }

@@ -31,7 +31,7 @@ interface TransfersState {
 }
 
 function isDuplicate(err: ReadableError): boolean {
-  return err.code === 'duplicate_archive' || err.code === 'duplicate';
+  return err.code === 'duplicate_archive';
 }
 
 export const useTransfers = create<TransfersState>()((set, get) => {

@@ -74,7 +74,9 @@ export const sessionImportCommand = defineCommand({
         ...(a['max-bytes'] !== undefined ? { maxDecompressedBytes: a['max-bytes'] } : {}),
         onProgress: progressTo(ctx, 'import'),
         // Once the archive checked out: a snapshot, so the import can be undone from Backups.
-        beforeImport: () => app.beforeRiskyWrite('Before archive import'),
+        beforeImport: async () => {
+          await app.beforeRiskyWrite('Before archive import');
+        },
       }),
     );
   },
@@ -150,7 +152,9 @@ export const settingsImportCommand = defineCommand({
         return { ...previewSettingsImport(app.db, a.positionals, { mode }), applied: false, dryRun: true };
       const result = await importSettings(app.db, a.positionals, {
         mode,
-        beforeImport: () => app.beforeRiskyWrite('Before settings import'),
+        beforeImport: async () => {
+          await app.beforeRiskyWrite('Before settings import');
+        },
       });
       return { ...result, dryRun: false };
     });

@@ -36,7 +36,7 @@ function VerifyStatus({ s }: { s: Snapshot }) {
 }
 
 export function SnapshotList() {
-  const { snapshots, loaded, verify, remove, verifying } = useBackups();
+  const { snapshots, damaged, loaded, verify, remove, verifying } = useBackups();
   const [error, setError] = useState<ReadableError | null>(null);
   const [deleting, setDeleting] = useState<Snapshot | null>(null);
   const [busy, setBusy] = useState(false);
@@ -87,6 +87,23 @@ export function SnapshotList() {
       </div>
       <RunningWork kinds={['verify']} title="Verify progress" />
       <ErrorNotice error={error} title="That did not work" onDismiss={() => setError(null)} />
+      {damaged.length > 0 && (
+        <div className="alert alert-warn" role="alert" aria-labelledby="damaged-heading">
+          <h3 id="damaged-heading">Backups that cannot be read ({damaged.length})</h3>
+          <ul>
+            {damaged.map((d) => (
+              <li key={d.id}>
+                {d.createdAt ? formatTime(d.createdAt) : d.id}: {d.reason}.{' '}
+                {d.recoverable && (
+                  <button type="button" className="btn" onClick={() => void verify(d.id)}>
+                    Rebuild from its data
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       {loaded && groups.length === 0 && (
         <p className="empty">No backups yet. Press “Back up now” to make the first one.</p>
       )}

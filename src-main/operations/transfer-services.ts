@@ -8,12 +8,12 @@ import {
   previewSettingsImport,
   type SettingsImportPreview,
 } from '../settings-transfer';
-import type { SettingsChange, SettingsImportResult, SettingsPreview } from './types';
+import type { Output, SettingsChange, SettingsImportResult, SettingsPreview } from '../contract/types';
 
 /**
- * The archive and settings-file functions the handlers call (issue 4's src-main/archives and
+ * The archive and settings-file functions the handlers call (src-main/archives and
  * src-main/settings-transfer), behind one small interface so the handlers stay independent of
- * their exact signatures.
+ * their exact signatures and tests can replace them.
  */
 export interface TransferServices {
   sessionExportName(title: string, format: 'json' | 'md'): string;
@@ -31,9 +31,9 @@ export interface TransferServices {
     allowDuplicate: boolean;
     operationId: string;
     events: StrataEvents;
-    /** Runs once the archive has been checked and before anything is written. */
-    beforeWrite: () => Promise<void>;
-  }): Promise<{ sessionId: string; title: string; messageCount: number }>;
+    /** Takes the safety snapshot once the archive has been checked, before anything is written; returns its id. */
+    beforeWrite: () => Promise<string>;
+  }): Promise<Output<'importArchive'>>;
   settingsExportName(): string;
   exportSettings(job: { db: StrataDatabase; includeSecrets: boolean; outFile: string }): Promise<void>;
   previewSettingsImport(job: { db: StrataDatabase; file: string; mode: 'merge' | 'replace' }): Promise<SettingsPreview>;
@@ -42,7 +42,7 @@ export interface TransferServices {
     file: string;
     mode: 'merge' | 'replace';
     /** Takes the safety snapshot once the file checked out and something will change; returns its id. */
-    beforeWrite: () => Promise<string | null>;
+    beforeWrite: () => Promise<string>;
   }): Promise<SettingsImportResult>;
 }
 
@@ -94,7 +94,13 @@ export function createTransferServices(): TransferServices {
       }),
     importArchive: ({ db, file, allowDuplicate, operationId, events, beforeWrite }) =>
       withProgress(events, operationId, 'import', async (onProgress) => {
-        const r = await importSessionArchive(db.file, file, { allowDuplicate, onProgress, beforeImport: beforeWrite });
+        const r = await importSessionArchive(db.file, file, {
+          allowDuplicate,
+          onProgress,
+          beforeImport: async () => {
+            await beforeWrite();
+          },
+        });
         return { sessionId: r.sessionId, title: r.title, messageCount: r.messageCount };
       }),
     settingsExportName: () => `strata-settings-${new Date().toISOString().slice(0, 10)}.json`,

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
 import { StrataError } from '../core/errors';
 import { fsyncDirSync, tempPathFor } from '../core/atomic-file';
-import { transferIdSchema } from './schemas';
+import { transferIdSchema } from '../contract/schemas';
 
 /**
  * Files handed between the renderer and main: exports written for the person to save, and

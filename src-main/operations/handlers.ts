@@ -1,12 +1,11 @@
-import { StrataError, toRendererErrorPayload } from '../core/errors';
-import type { DataPaths } from '../core/paths';
-import type { StrataDatabase } from '../db';
-import { newOperationId, type StrataEvents } from '../app/events';
-import { describeZodError } from './errors';
-import { parseEvent, type EventName, type StrataEventMessage } from './events';
-import { OPERATIONS, isOperationName, type OperationName } from './operations';
-import type { TransferRegistry } from './transfers';
-import type { BackupConfigPatch, ErrorPayload, Output, ParsedInput } from './types';
+import { StrataError, toRendererErrorPayload, type ErrorPayload } from '../core/errors';
+import type { StrataApp } from '../app/strata-app';
+import { newOperationId } from '../app/events';
+import { describeZodError } from '../contract/errors';
+import { parseEvent, type EventName, type StrataEventMessage } from '../contract/events';
+import { OPERATIONS, isOperationName, type OperationName } from '../contract/operations';
+import type { Output, ParsedInput } from '../contract/types';
+import type { TransferRegistry } from './transfer-registry';
 import { createTransferServices, type TransferServices } from './transfer-services';
 
 /**
@@ -16,31 +15,25 @@ import { createTransferServices, type TransferServices } from './transfer-servic
  * become `{ code, message }`, never a stack.
  */
 
-/** What the handlers need from StrataApp (src-main/app/strata-app.ts). */
-export interface HandlerApp {
-  readonly paths: DataPaths;
-  readonly events: StrataEvents;
-  readonly db: StrataDatabase;
-  readonly snapshots: {
-    list(): Promise<unknown[]>;
-    create(opts: { tier: 'manual'; label?: string; operationId?: string }): Promise<unknown>;
-    verify(id: string, opts?: { operationId?: string }): Promise<unknown>;
-    delete(id: string): Promise<void>;
-    restore(id: string, opts?: { operationId?: string }): Promise<unknown>;
-    undoRestore(opts?: { operationId?: string }): Promise<unknown>;
-    compare(id: string): Promise<unknown>;
-  };
-  health(): Promise<unknown>;
-  prune(opts: { dryRun: boolean }): Promise<unknown>;
-  backupConfig(): unknown;
-  setBackupConfig(partial: BackupConfigPatch): unknown;
-  beforeRiskyWrite(reason: string): Promise<unknown>;
-}
+/**
+ * What the handlers use of StrataApp, with the engine's own types: a change to what the engine
+ * returns that no longer fits an operation's output fails to compile here.
+ */
+export type HandlerApp = Pick<
+  StrataApp,
+  'paths' | 'events' | 'db' | 'health' | 'prune' | 'backupConfig' | 'setBackupConfig' | 'beforeRiskyWrite'
+> & {
+  readonly snapshots: Pick<
+    StrataApp['snapshots'],
+    'list' | 'scan' | 'create' | 'verify' | 'delete' | 'restore' | 'undoRestore' | 'compare'
+  >;
+};
 
 export type OperationReply = { ok: true; result: unknown } | { ok: false; error: ErrorPayload };
 
-type Impl<N extends OperationName> = (input: ParsedInput<N>) => Promise<Output<N> | unknown> | Output<N> | unknown;
-type Impls = { [N in OperationName]: Impl<N> };
+/** One operation's implementation: returns exactly what its contract says (sync or async). */
+export type Impl<N extends OperationName> = (input: ParsedInput<N>) => Output<N> | Promise<Output<N>>;
+export type Impls = { [N in OperationName]: Impl<N> };
 
 export interface Handlers {
   /** Validates, runs and validates again; resolves to the reply, never rejects. */
@@ -58,12 +51,9 @@ export interface HandlerOptions {
 
 const opId = (given: string | undefined, kind: string) => given ?? newOperationId(kind);
 
-function newestFirst(list: unknown[]): unknown[] {
-  return [...list].sort((a, b) => {
-    const ta = String((a as { createdAt?: unknown }).createdAt ?? '');
-    const tb = String((b as { createdAt?: unknown }).createdAt ?? '');
-    return ta < tb ? 1 : ta > tb ? -1 : 0;
-  });
+/** ISO times sort as strings; equal times keep the engine's order. */
+function newestFirst<T extends { createdAt: string }>(list: readonly T[]): T[] {
+  return [...list].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
 }
 
 export function createHandlers(app: HandlerApp, opts: HandlerOptions): Handlers {
@@ -71,14 +61,9 @@ export function createHandlers(app: HandlerApp, opts: HandlerOptions): Handlers 
   const services = opts.services ?? createTransferServices();
   const changed = (reason: 'delete' | 'edit' | 'import' | 'settings') => app.events.emit('data-changed', { reason });
 
-  /** Takes the safety snapshot and finds its id (the engine runs jobs one at a time, newest first). */
-  async function safetySnapshot(label: string): Promise<string | null> {
-    const result = await app.beforeRiskyWrite(label);
-    if (result && typeof result === 'object' && typeof (result as { id?: unknown }).id === 'string') {
-      return (result as { id: string }).id;
-    }
-    const list = newestFirst(await app.snapshots.list()) as { id: string; label?: string | null }[];
-    return list.find((s) => s.label === label)?.id ?? null;
+  /** Takes the safety snapshot before a risky write and hands back its id. */
+  async function safetySnapshot(label: string): Promise<string> {
+    return (await app.beforeRiskyWrite(label)).id;
   }
 
   const impls: Impls = {
@@ -130,7 +115,11 @@ export function createHandlers(app: HandlerApp, opts: HandlerOptions): Handlers 
     },
 
     async listSnapshots() {
-      return { snapshots: newestFirst(await app.snapshots.list()) };
+      const { entries, damaged } = app.snapshots.scan();
+      return {
+        snapshots: newestFirst(entries),
+        damaged: damaged.map(({ id, reason, recoverable, tier, createdAt }) => ({ id, reason, recoverable, tier, createdAt })),
+      };
     },
     createSnapshot(i) {
       return app.snapshots.create({
@@ -197,7 +186,7 @@ export function createHandlers(app: HandlerApp, opts: HandlerOptions): Handlers 
         operationId: opId(i.operationId, 'import'),
         events: app.events,
         // The safety snapshot comes after the archive checked out, so a bad file costs nothing.
-        beforeWrite: () => app.beforeRiskyWrite('Before archive import').then(() => undefined),
+        beforeWrite: () => safetySnapshot('Before archive import'),
       });
       transfers.release(entry.id);
       changed('import');
@@ -241,7 +230,9 @@ export function createHandlers(app: HandlerApp, opts: HandlerOptions): Handlers 
         const def = OPERATIONS[name];
         const parsed = def.input.safeParse(input ?? {});
         if (!parsed.success) throw new StrataError('invalid_input', describeZodError(parsed.error));
-        const raw = await (impls[name] as (i: unknown) => unknown)(parsed.data);
+        // The implementations are checked against their outputs at compile time; the schema
+        // parse below still strips what the caller must not see (file paths, fingerprints).
+        const raw: unknown = await (impls[name] as (i: unknown) => unknown)(parsed.data);
         const out = def.output.safeParse(raw);
         if (!out.success) {
           // A mismatch is our bug, not the caller's: say so without internals.
@@ -256,36 +247,4 @@ export function createHandlers(app: HandlerApp, opts: HandlerOptions): Handlers 
       }
     },
   };
-}
-
-/** HTTP status for an error code (the host's replies); the code itself is what screens act on. */
-export function statusForError(code: string): number {
-  if (code.startsWith('invalid') || code === 'usage' || code === 'bad_request') return 400;
-  switch (code) {
-    case 'unauthorized':
-      return 401;
-    case 'forbidden':
-      return 403;
-    case 'not_found':
-    case 'unknown_operation':
-      return 404;
-    case 'too_large':
-      return 413;
-    case 'busy':
-    case 'locked':
-    case 'restoring':
-    case 'conflict':
-    case 'duplicate':
-      return 409;
-    case 'internal':
-    case 'corrupt':
-    case 'disk_full':
-    case 'permission_denied':
-      return 500;
-    case 'unavailable':
-      return 503;
-    default:
-      // A refusal the person can act on (pinned snapshot, nothing to undo, ...).
-      return 422;
-  }
 }
