@@ -30,14 +30,23 @@ export function staleReason(): string | null {
  */
 export function ensureMainBundle(): void {
   const reason = staleReason();
-  if (!reason) return;
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), '--main'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (r.status !== 0 || !fs.existsSync(MAIN_BUNDLE)) {
+  if (reason) build(['--main'], reason, MAIN_BUNDLE);
+}
+
+export const RENDERER_INDEX = path.join(ROOT, 'dist-renderer', 'index.html');
+
+/** The real-Electron spec also needs the renderer (a Vite build). */
+export function ensureFullBuild(): void {
+  const reason = staleReason() ?? (fs.existsSync(RENDERER_INDEX) ? null : 'dist-renderer/index.html is missing');
+  if (reason) build([], reason, RENDERER_INDEX);
+}
+
+function build(args: string[], reason: string, expected: string): void {
+  const command = ['scripts/build.mjs', ...args];
+  const r = spawnSync(process.execPath, command, { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0 || !fs.existsSync(expected) || !fs.existsSync(MAIN_BUNDLE)) {
     throw new Error(
-      `The Electron main bundle is needed (${reason}) and 'node scripts/build.mjs --main' failed ` +
+      `The built app is needed (${reason}) and 'node ${command.join(' ')}' failed ` +
         `(exit ${r.status}): ${(r.stderr || r.stdout || String(r.error)).trim().slice(0, 2000)}`,
     );
   }
