@@ -9,7 +9,11 @@ const attackerEnv = { STRATA_SQLITE_BINDING: '/tmp/evil.node', STRATA_DIST_DIR: 
 
 describe('environment variables that choose code', () => {
   it('the packaged app drops both, even over the dev binding, and says which it ignored', () => {
-    const o = resolveCodeOverrides({ isPackaged: true, env: attackerEnv, devSqliteBinding: '/app/.electron-native/b.node' });
+    const o = resolveCodeOverrides({
+      isPackaged: true,
+      env: attackerEnv,
+      devSqliteBinding: '/app/.electron-native/b.node',
+    });
     expect(o.values).toEqual({ STRATA_SQLITE_BINDING: undefined, STRATA_DIST_DIR: undefined });
     expect(o.ignored).toEqual(['STRATA_SQLITE_BINDING', 'STRATA_DIST_DIR']);
 

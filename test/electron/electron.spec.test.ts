@@ -5,7 +5,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { _electron } from 'playwright-core';
 import { ensureFullBuild, ROOT } from './main-bundle';
 
-
 /**
  * The Electron binary, without `require('electron')`: that call tries to download the binary
  * when it is missing, which must not happen on a machine without it.
