@@ -139,9 +139,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     words.push(a);
   }
   let json = argv.includes('--json');
-  let progress: ProgressRenderer | null = null;
   const fail = (e: unknown, exit = 1): number => {
-    progress?.end();
     const payload = toErrorPayload(e);
     io.stderr(`error: ${payload.message}\n`);
     if (json) io.stdout(JSON.stringify({ error: payload }) + '\n');
@@ -205,7 +203,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     live: io.stderrIsTTY === true && !json && io.env.TERM !== 'dumb',
     ...(io.stderrColumns ? { columns: io.stderrColumns } : {}),
   });
-  progress = renderer;
   const ctx: CliContext = {
     dataDir,
     paths: dataPaths(dataDir),
@@ -221,6 +218,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout((json ? JSON.stringify(result) : cmd.print ? cmd.print(result) : JSON.stringify(result, null, 2)) + '\n');
     return cmd.exitCode ? cmd.exitCode(result) : 0;
   } catch (e) {
+    renderer.end();
     if (io.env.STRATA_DEBUG) io.stderr(String((e as Error).stack) + '\n');
     return fail(e);
   }

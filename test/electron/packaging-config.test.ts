@@ -24,13 +24,55 @@ const { minimatch } = Module.createRequire(load.resolve('app-builder-lib'))('min
   minimatch(file: string, pattern: string, opts: { dot: boolean }): boolean;
 };
 
-function filesUnder(dir: string, out: string[] = []): string[] {
+function unpackedBy(config: BuilderConfig): (file: string) => boolean {
+  const patterns = [config.asarUnpack ?? []].flat();
+  return (file) => patterns.some((p) => minimatch(file, p, { dot: true }));
+}
+
+/** Files below `dir`, relative to the project; `ownOnly` leaves out nested packages. */
+function filesUnder(dir: string, out: string[] = [], ownOnly = false): string[] {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) filesUnder(p, out);
-    else out.push(path.relative(ROOT, p).split(path.sep).join('/'));
+    if (entry.isDirectory()) {
+      if (!(ownOnly && entry.name === 'node_modules')) filesUnder(p, out, ownOnly);
+    } else out.push(path.relative(ROOT, p).split(path.sep).join('/'));
   }
   return out;
+}
+
+/** Where Node would find `name` from `fromDir`: the nearest node_modules/<name> up the tree. */
+function packageDir(name: string, fromDir: string): string {
+  for (let dir = fromDir; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', name);
+    if (fs.existsSync(path.join(candidate, 'package.json'))) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`${name} is not installed (needed from ${fromDir})`);
+  }
+}
+
+/** The folders of every package the app ships: its dependencies and theirs, not devDependencies. */
+function runtimePackages(): string[] {
+  const seen = new Set<string>();
+  const visit = (dir: string) => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
+    for (const name of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
+      let found: string;
+      try {
+        found = packageDir(name, dir);
+      } catch (e) {
+        if (pkg.optionalDependencies?.[name]) continue;
+        throw e;
+      }
+      if (!seen.has(found)) {
+        seen.add(found);
+        visit(found);
+      }
+    }
+  };
+  visit(ROOT);
+  return [...seen];
 }
 
 describe('electron-builder.yml', () => {
@@ -61,8 +103,7 @@ describe('electron-builder.yml', () => {
   it('unpacks the native module and no JavaScript, so the asar integrity check covers all code', () => {
     // smartUnpack would unpack every module folder holding a .node file, JavaScript and all.
     expect(typeof config.asar === 'object' && config.asar.smartUnpack).toBe(false);
-    const patterns = [config.asarUnpack ?? []].flat();
-    const unpacked = (file: string) => patterns.some((p) => minimatch(file, p, { dot: true }));
+    const unpacked = unpackedBy(config);
     // The files that are packaged: the built bundles and the one runtime module with native code.
     const packaged = [...filesUnder(DIST), ...filesUnder(path.join(ROOT, 'node_modules', 'better-sqlite3'))];
     const scripts = packaged.filter((f) => /\.(c|m)?js$/.test(f));
@@ -70,5 +111,15 @@ describe('electron-builder.yml', () => {
     expect(scripts).toContain('node_modules/better-sqlite3/lib/database.js');
     expect(scripts.filter(unpacked)).toEqual([]);
     expect(unpacked('node_modules/better-sqlite3/build/Release/better_sqlite3.node')).toBe(true);
+  });
+
+  it('unpacks every native file the app ships, since smartUnpack no longer finds them', () => {
+    const packages = runtimePackages();
+    expect(packages.map((p) => path.basename(p))).toContain('better-sqlite3');
+    const native = packages
+      .flatMap((dir) => filesUnder(dir, [], true))
+      .filter((f) => /\.(node|so|dylib|dll|exe)$/.test(f));
+    expect(native.length).toBeGreaterThan(0);
+    expect(native.filter((f) => !unpackedBy(config)(f))).toEqual([]);
   });
 });
