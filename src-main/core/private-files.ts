@@ -56,7 +56,12 @@ export function makeFilePrivate(file: string): void {
  * it does. For files another library creates with its own default mode (SQLite: 0644).
  */
 export function ensurePrivateFile(file: string): void {
-  fs.closeSync(fs.openSync(file, 'a', PRIVATE_FILE_MODE));
+  try {
+    // 'wx' never opens an existing file, so one we may only read is not refused here.
+    fs.closeSync(fs.openSync(file, 'wx', PRIVATE_FILE_MODE));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
   makeFilePrivate(file);
 }
 
