@@ -5,6 +5,7 @@ import { acquireDataLock, type DataLock } from '../core/data-lock';
 import { StrataError } from '../core/errors';
 import { silentLogger, type Logger } from '../core/logger';
 import { dataPaths, type DataPaths } from '../core/paths';
+import { ensurePrivateDataFolders } from '../core/private-files';
 import { APP_VERSION } from '../core/app-version';
 import { StrataDatabase } from '../db';
 import {
@@ -119,7 +120,7 @@ export class StrataApp {
 
   static async open(opts: StrataAppOptions): Promise<StrataApp> {
     const paths = dataPaths(opts.dataDir);
-    fs.mkdirSync(paths.root, { recursive: true });
+    ensurePrivateDataFolders(paths);
     const takeLock = opts.owner !== 'cli' || opts.exclusive === true;
     const lock = takeLock
       ? acquireDataLock(paths.lockFile, opts.owner === 'cli' ? 'the strata CLI' : `the Strata ${opts.owner}`)

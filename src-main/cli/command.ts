@@ -14,8 +14,11 @@ export interface CliContext {
   paths: DataPaths;
   json: boolean;
   logger: Logger;
-  /** Progress goes to stderr (never stdout, which `--json` reserves for one document). */
-  progress(label: string, done: number, total: number): void;
+  /**
+   * Progress goes to stderr (never stdout, which `--json` reserves for one document). `job`
+   * keeps concurrent operations on lines of their own; leave it out for the command's own work.
+   */
+  progress(label: string, done: number, total: number, opts?: { job?: string; finished?: boolean }): void;
 }
 
 /**

@@ -2,10 +2,11 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { defaultDataDir, dataPaths } from '../core/paths';
 import { StrataError, toErrorPayload } from '../core/errors';
-import { stderrLogger } from '../core/logger';
+import { stderrLogger, type Logger, type LogLevel } from '../core/logger';
 import { APP_VERSION } from '../core/app-version';
 import type { AnyCommand, CliContext, OptionSpec } from './command';
-import { COMMANDS } from './commands';
+import { COMMANDS, groupedCommands } from './commands';
+import { createProgressRenderer, type ProgressRenderer } from './progress';
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   'data-dir': { type: 'string', description: 'data folder (default: $STRATA_DATA_DIR or the per-user app folder)' },
@@ -16,6 +17,9 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
 export interface CliIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  /** A person is watching stderr at a terminal: progress redraws in place there. */
+  stderrIsTTY?: boolean;
+  stderrColumns?: () => number | undefined;
   env: NodeJS.ProcessEnv;
 }
 
@@ -51,10 +55,12 @@ export function generalHelp(): string {
     '',
     'Usage: strata [--data-dir DIR] [--json] <command> [options]',
     '',
-    'Commands:',
     // Usage on one line, the summary indented below it: fits an 80-column terminal.
-    ...COMMANDS.flatMap((c) => [`  strata ${c.usage}`, ...wrapWords(c.summary, 72).map((l) => `      ${l}`)]),
-    '',
+    ...groupedCommands().flatMap((g) => [
+      g.title,
+      ...g.commands.flatMap((c) => [`  strata ${c.usage}`, ...wrapWords(c.summary, 72).map((l) => `      ${l}`)]),
+      '',
+    ]),
     'Global options:',
     formatOptions(GLOBAL_OPTIONS),
     '',
@@ -102,6 +108,21 @@ function describeParseError(e: unknown): string {
   const unknown = /^Unknown option '([^']+)'/.exec(first);
   if (unknown) return `unknown option '${unknown[1]}'`;
   return first.replace(/\.+$/, '');
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** Log lines go between progress redraws, not through the middle of a live line. */
+function cliLogger(minLevel: LogLevel, renderer: ProgressRenderer): Logger {
+  const inner = stderrLogger(minLevel);
+  const wrap =
+    (level: LogLevel) =>
+    (msg: string, ctx?: Record<string, unknown>): void => {
+      // Filtered here too: a skipped debug line must not make the progress lines flicker.
+      if (LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(minLevel)) return;
+      renderer.interrupt(() => inner[level](msg, ctx));
+    };
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -176,25 +197,28 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return fail(new StrataError('usage', '--data-dir needs a folder path'), 2);
   }
   const dataDir = typeof dataDirOpt === 'string' ? dataDirOpt : defaultDataDir(io.env);
-  let lastProgress = 0;
+  const renderer = createProgressRenderer({
+    write: io.stderr,
+    // --json output is for programs, and a dumb terminal cannot move the cursor: plain lines.
+    live: io.stderrIsTTY === true && !json && io.env.TERM !== 'dumb',
+    ...(io.stderrColumns ? { columns: io.stderrColumns } : {}),
+  });
   const ctx: CliContext = {
     dataDir,
     paths: dataPaths(dataDir),
     json,
-    logger: stderrLogger(io.env.STRATA_LOG_LEVEL === 'debug' ? 'debug' : 'warn'),
-    progress(label, done, total) {
-      const t = Date.now();
-      if (done < total && t - lastProgress < 250) return;
-      lastProgress = t;
-      const pct = total > 0 ? Math.floor((done / total) * 100) : 100;
-      io.stderr(`${label}: ${pct}% (${done}/${total})\n`);
+    logger: cliLogger(io.env.STRATA_LOG_LEVEL === 'debug' ? 'debug' : 'warn', renderer),
+    progress(label, done, total, opts = {}) {
+      renderer.update({ label, done, total, ...opts });
     },
   };
   try {
     const result = await cmd.run(ctx, args.data);
+    renderer.end();
     io.stdout((json ? JSON.stringify(result) : cmd.print ? cmd.print(result) : JSON.stringify(result, null, 2)) + '\n');
     return cmd.exitCode ? cmd.exitCode(result) : 0;
   } catch (e) {
+    renderer.end();
     if (io.env.STRATA_DEBUG) io.stderr(String((e as Error).stack) + '\n');
     return fail(e);
   }

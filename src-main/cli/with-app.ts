@@ -18,7 +18,7 @@ export async function withApp<T>(
     exclusive: opts.exclusive ?? false,
   });
   const off = app.events.on('progress', (p) => {
-    if (!p.finished) ctx.progress(`${p.kind} ${p.phase}`, p.done, p.total);
+    ctx.progress(`${p.kind} ${p.phase}`, p.done, p.total, { job: p.operationId, finished: p.finished === true });
   });
   try {
     return await fn(app);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { StrataError } from './errors';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-files';
 
 /**
  * One process at a time owns a data folder for operations that replace the database file
@@ -49,11 +50,11 @@ export function liveLockHolder(lockFile: string): LockInfo | null {
 }
 
 export function acquireDataLock(lockFile: string, owner: string): DataLock {
-  fs.mkdirSync(path.dirname(lockFile), { recursive: true });
+  ensurePrivateDir(path.dirname(lockFile));
   const info: LockInfo = { pid: process.pid, hostname: os.hostname(), owner, acquiredAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      fs.writeFileSync(lockFile, JSON.stringify(info), { flag: 'wx', mode: 0o600 });
+      fs.writeFileSync(lockFile, JSON.stringify(info), { flag: 'wx', mode: PRIVATE_FILE_MODE });
       let released = false;
       return {
         info,

@@ -13,9 +13,8 @@ export function workerScriptPath(name: string): string {
   if (process.env.STRATA_DIST_DIR) candidates.push(path.join(process.env.STRATA_DIST_DIR, 'workers', file));
   let dir = typeof __dirname === 'string' ? __dirname : process.cwd();
   for (let i = 0; i < 6; i++) {
+    // Packaged apps keep workers inside app.asar (never app.asar.unpacked, which no integrity check covers).
     candidates.push(path.join(dir, 'workers', file), path.join(dir, 'dist', 'workers', file));
-    // Packaged apps unpack workers next to the asar archive.
-    candidates.push(path.join(dir.replace(/app\.asar(?=$|[\\/])/, 'app.asar.unpacked'), 'workers', file));
     dir = path.dirname(dir);
   }
   const found = candidates.find((c) => fs.existsSync(c));

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StrataError } from '../core/errors';
+import { ensurePrivateFile, makeFilePrivate } from '../core/private-files';
 
 export type SqliteDatabase = Database.Database;
 
@@ -18,8 +19,20 @@ export function defaultNativeBinding(): string | undefined {
   return fromEnv && fs.existsSync(fromEnv) ? fromEnv : undefined;
 }
 
-/** Opens a file without changing it at all, for inspection or a schema version check. */
+/**
+ * SQLite creates a new database file 0644, and its -wal and -shm with the main file's mode, so
+ * an owner-only main file made before SQLite opens it keeps all three private. Files from
+ * before are tightened. In-memory and temporary databases have no file.
+ */
+export function makeDatabaseFilesPrivate(file: string): void {
+  if (file === '' || file === ':memory:' || file.startsWith('file:')) return;
+  ensurePrivateFile(file);
+  for (const suffix of ['-wal', '-shm', '-journal']) makeFilePrivate(file + suffix);
+}
+
+/** Opens a file without changing its content, for inspection or a schema version check. */
 export function openRaw(file: string, opts: OpenOptions = {}): SqliteDatabase {
+  if (!opts.readonly) makeDatabaseFilesPrivate(file);
   const nativeBinding = opts.nativeBinding ?? defaultNativeBinding();
   return new Database(file, {
     readonly: opts.readonly ?? false,

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { SqliteDatabase } from './connection';
+import { ensurePrivateFile } from '../core/private-files';
 import { readSchemaVersion } from './migrator';
 import { tableCounts } from './strata-database';
 
@@ -10,6 +11,8 @@ import { tableCounts } from './strata-database';
  * restarts whenever another connection writes).
  */
 export function vacuumInto(db: SqliteDatabase, target: string): void {
+  // VACUUM INTO accepts an empty file, and keeps its owner-only mode (it would create one 0644).
+  ensurePrivateFile(target);
   db.prepare('VACUUM INTO ?').run(target);
 }
 

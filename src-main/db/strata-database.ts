@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SqliteDatabase } from './connection';
-import { applyConnectionPragmas, openRaw, type OpenOptions } from './connection';
+import { applyConnectionPragmas, makeDatabaseFilesPrivate, openRaw, type OpenOptions } from './connection';
 import { assertSchemaNotNewer, migrate, type MigrateOptions, type MigrationResult } from './migrator';
 import type { Migration } from './migrations';
 import { SessionsRepository } from './repositories/sessions';
@@ -55,6 +55,8 @@ export class StrataDatabase {
     const now = opts.now ?? Date.now;
     const existed = fs.existsSync(opts.file) && fs.statSync(opts.file).size > 0;
     if (!existed) fs.mkdirSync(path.dirname(opts.file), { recursive: true });
+    // Owner-only before any connection, read-only probe included, can create a -shm beside it.
+    if (!opts.readonly) makeDatabaseFilesPrivate(opts.file);
     const probed = existed && probeSchemaReadOnly(opts.file, opts);
     const db = openRaw(opts.file, opts);
     try {

@@ -21,6 +21,7 @@ import { EVENT_NAMES } from '../contract/events';
 import { createHandlers, type Handlers } from '../operations/handlers';
 import { TransferRegistry } from '../operations/transfer-registry';
 import { EVENT_CHANNEL, registerIpc } from './ipc';
+import { applyCodeOverrides, resolveCodeOverrides } from './code-overrides';
 
 /**
  * The desktop shell: one locked-down window showing the renderer from app://strata, the
@@ -36,9 +37,16 @@ const rendererDir = path.join(appRoot, 'dist-renderer');
 const logger = stderrLogger(process.env.STRATA_LOG_LEVEL === 'debug' ? 'debug' : 'warn');
 
 // better-sqlite3 built for Electron's ABI (scripts/electron-native.mjs); Node keeps its own build.
+// A packaged app takes neither this nor any code path from the environment.
 const electronBinding = path.join(appRoot, '.electron-native', 'better_sqlite3.node');
-if (!process.env.STRATA_SQLITE_BINDING && fs.existsSync(electronBinding)) {
-  process.env.STRATA_SQLITE_BINDING = electronBinding;
+const codeOverrides = resolveCodeOverrides({
+  isPackaged: app.isPackaged,
+  env: process.env,
+  devSqliteBinding: fs.existsSync(electronBinding) ? electronBinding : null,
+});
+applyCodeOverrides(process.env, codeOverrides);
+if (codeOverrides.ignored.length) {
+  logger.warn('the packaged app ignores these environment variables', { names: codeOverrides.ignored });
 }
 
 function dataDirFromArgs(argv: string[]): string | null {

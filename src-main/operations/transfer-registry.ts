@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
 import { StrataError } from '../core/errors';
 import { fsyncDirSync, tempPathFor } from '../core/atomic-file';
+import { ensurePrivateDir, makeFilePrivate } from '../core/private-files';
 import { transferIdSchema } from '../contract/schemas';
 
 /**
@@ -53,7 +54,7 @@ export class TransferRegistry {
 
   /** Creates the folder and clears what an earlier run left behind. */
   static open(dir: string, opts: TransferRegistryOptions = {}): TransferRegistry {
-    fs.mkdirSync(dir, { recursive: true });
+    ensurePrivateDir(dir);
     for (const name of fs.readdirSync(dir)) {
       fs.rmSync(path.join(dir, name), { recursive: true, force: true });
     }
@@ -74,6 +75,8 @@ export class TransferRegistry {
     fileName: string,
     kind: TransferEntry['kind'],
   ): TransferEntry {
+    // Uploads and exports carry chat content and may carry API keys: owner-only, like the database.
+    makeFilePrivate(reserved.temp);
     fs.renameSync(reserved.temp, reserved.file);
     const entry: TransferEntry = {
       id: reserved.id,

@@ -1,157 +1,27 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Module from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATION_NAMES } from '../../src-main/contract';
+import { fakeElectron, loadMainWith, quitAndWait, waitFor, type FakeElectron } from './fake-electron';
+import { ensureMainBundle, MAIN_BUNDLE } from './main-bundle';
 
 /**
  * Loads the built Electron main bundle (dist/electron/main.cjs) with a recording stand-in for
  * the 'electron' module, so the shell's security settings, IPC sender checks, protocol and
- * quit handling are checked on machines without the Electron binary. The real-binary spec
- * is electron.spec.test.ts.
+ * quit handling are checked on machines without the Electron binary. The bundle is built when
+ * it is missing or older than the sources, never skipped. The real-binary spec is
+ * electron.spec.test.ts.
  */
-const ROOT = path.resolve(__dirname, '..', '..');
-const MAIN = path.join(ROOT, 'dist', 'electron', 'main.cjs');
-
-type Listener = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-async function waitFor(check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function recorder() {
-  const on: Record<string, Listener[]> = {};
-  return {
-    on,
-    add(name: string, fn: Listener) {
-      (on[name] ??= []).push(fn);
-    },
-  };
-}
-
-function fakeElectron(appRoot: string) {
-  const appEvents = recorder();
-  const ipc = new Map<string, Listener>();
-  const windows: FakeWindow[] = [];
-  const protocols = new Map<string, Listener>();
-  const state = {
-    permissionRequest: null as Listener | null,
-    permissionCheck: null as Listener | null,
-    privileged: [] as unknown[],
-    quitCalls: 0,
-    userData: path.join(appRoot, 'default-user-data'),
-    powerMonitor: recorder(),
-  };
-
-  class FakeWebContents {
-    events = recorder();
-    openHandler: Listener | null = null;
-    sent: unknown[] = [];
-    mainFrame = { url: 'app://strata/index.html' };
-    on(name: string, fn: Listener) {
-      this.events.add(name, fn);
-      return this;
-    }
-    setWindowOpenHandler(fn: Listener) {
-      this.openHandler = fn;
-    }
-    send(channel: string, msg: unknown) {
-      this.sent.push({ channel, msg });
-    }
-  }
-  class FakeWindow {
-    webContents = new FakeWebContents();
-    loaded: string | null = null;
-    constructor(readonly options: { webPreferences: Record<string, unknown> } & Record<string, unknown>) {
-      windows.push(this);
-      for (const fn of appEvents.on['web-contents-created'] ?? []) fn({}, this.webContents);
-    }
-    once() {}
-    on() {}
-    loadURL(url: string) {
-      this.loaded = url;
-      return Promise.resolve();
-    }
-    isDestroyed() {
-      return false;
-    }
-    isMinimized() {
-      return false;
-    }
-    show() {}
-    focus() {}
-    restore() {}
-  }
-
-  const electron = {
-    app: {
-      getAppPath: () => appRoot,
-      getPath: (name: string) => (name === 'userData' ? state.userData : path.join(appRoot, name)),
-      setPath: (name: string, p: string) => {
-        if (name === 'userData') state.userData = p;
-      },
-      requestSingleInstanceLock: () => true,
-      on: (name: string, fn: Listener) => appEvents.add(name, fn),
-      whenReady: () => Promise.resolve(),
-      isReady: () => true,
-      isPackaged: false,
-      quit: () => {
-        state.quitCalls++;
-      },
-      exit: () => {},
-    },
-    BrowserWindow: FakeWindow,
-    ipcMain: {
-      handle: (channel: string, fn: Listener) => ipc.set(channel, fn),
-      removeHandler: (channel: string) => ipc.delete(channel),
-    },
-    protocol: {
-      registerSchemesAsPrivileged: (s: unknown[]) => state.privileged.push(...s),
-      handle: (scheme: string, fn: Listener) => protocols.set(scheme, fn),
-    },
-    net: {
-      fetch: async (url: string) => {
-        const file = new URL(url);
-        try {
-          return new Response(fs.readFileSync(file), { status: 200 });
-        } catch {
-          return new Response('missing', { status: 404 });
-        }
-      },
-    },
-    session: {
-      defaultSession: {
-        setPermissionRequestHandler: (fn: Listener) => (state.permissionRequest = fn),
-        setPermissionCheckHandler: (fn: Listener) => (state.permissionCheck = fn),
-        webRequest: { onHeadersReceived: () => {} },
-      },
-    },
-    dialog: { showErrorBox: () => {}, showOpenDialog: async () => ({ canceled: true, filePaths: [] }) },
-    Notification: Object.assign(
-      class {
-        show() {}
-      },
-      { isSupported: () => false },
-    ),
-    powerMonitor: { on: (name: string, fn: Listener) => state.powerMonitor.add(name, fn) },
-    shell: { openExternal: async () => {} },
-  };
-  return { electron, appEvents, ipc, windows, protocols, state };
-}
-
-describe.skipIf(!fs.existsSync(MAIN))('Electron main shell (with a stand-in for electron)', () => {
+describe('Electron main shell (with a stand-in for electron)', () => {
   let root: string;
   let dataDir: string;
-  let fake: ReturnType<typeof fakeElectron>;
-  const originalLoad = (Module as unknown as { _load: Listener })._load;
+  let fake: FakeElectron;
+  let unload: () => void = () => {};
   const savedEnv = process.env.STRATA_DATA_DIR;
 
   beforeAll(async () => {
+    ensureMainBundle();
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-shell-'));
     dataDir = path.join(root, 'data');
     fs.mkdirSync(path.join(root, 'dist-renderer', 'assets'), { recursive: true });
@@ -159,23 +29,16 @@ describe.skipIf(!fs.existsSync(MAIN))('Electron main shell (with a stand-in for 
     fs.writeFileSync(path.join(root, 'secret.txt'), 'do not serve');
     fake = fakeElectron(root);
     process.env.STRATA_DATA_DIR = dataDir;
-    (Module as unknown as { _load: Listener })._load = function (request: string, ...rest: unknown[]) {
-      if (request === 'electron') return fake.electron;
-      return originalLoad.call(this, request, ...rest);
-    };
-    const load = Module.createRequire(__filename);
-    delete load.cache[MAIN];
-    load(MAIN);
+    unload = loadMainWith(MAIN_BUNDLE, fake);
     await waitFor(() => fake.windows.length === 1);
   });
 
   afterAll(async () => {
-    (Module as unknown as { _load: Listener })._load = originalLoad;
+    unload();
     if (savedEnv === undefined) delete process.env.STRATA_DATA_DIR;
     else process.env.STRATA_DATA_DIR = savedEnv;
     // Quit cleanly if a test did not already.
-    for (const fn of fake.appEvents.on['before-quit'] ?? []) fn({ preventDefault() {} });
-    await waitFor(() => !fs.existsSync(path.join(dataDir, 'strata.lock')));
+    await quitAndWait(fake, dataDir);
     fs.rmSync(root, { recursive: true, force: true });
   });
 
