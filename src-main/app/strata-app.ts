@@ -20,6 +20,7 @@ import {
   recoverInterruptedRestore,
   type BackupConfig,
   type DiskSpace,
+  isGoodSnapshot,
   type DamagedEntry,
   type HealthReport,
   type RetentionPlan,
@@ -251,8 +252,9 @@ export class StrataApp {
         tier: s.tier,
         createdAt: Date.parse(s.createdAt),
         storedBytes: s.stored.sizeBytes,
-        good: s.check.ok && (s.lastVerify?.ok ?? true),
+        good: isGoodSnapshot(s),
         pinned: s.pinned,
+        memberships: (s.memberships ?? []).map((m) => ({ tier: m.tier, at: Date.parse(m.at) })),
       })),
       scheduler: this.scheduler?.state() ?? null,
       disk: await this.disk(),
@@ -315,8 +317,9 @@ export class StrataApp {
     ];
     const initialLastSuccess: Record<string, number> = {};
     for (const s of this.snapshots.store.list()) {
-      const at = Date.parse(s.createdAt);
-      initialLastSuccess[s.tier] = Math.max(initialLastSuccess[s.tier] ?? 0, at);
+      for (const claim of [{ tier: s.tier, at: s.createdAt }, ...(s.memberships ?? [])]) {
+        initialLastSuccess[claim.tier] = Math.max(initialLastSuccess[claim.tier] ?? 0, Date.parse(claim.at));
+      }
       if (s.lastDrill?.ok)
         initialLastSuccess.drill = Math.max(initialLastSuccess.drill ?? 0, Date.parse(s.lastDrill.at));
     }

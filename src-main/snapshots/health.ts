@@ -15,6 +15,7 @@ export interface HealthSnapshot {
   storedBytes: number;
   good: boolean;
   pinned: boolean;
+  memberships?: { tier: Tier; at: number }[];
 }
 
 export interface HealthInput {
@@ -51,9 +52,12 @@ export function computeHealth(input: HealthInput): HealthReport {
       continue;
     }
     newestGoodAt = newestGoodAt === null ? s.createdAt : Math.max(newestGoodAt, s.createdAt);
-    const prev = lastSuccessByTier[s.tier];
-    if (s.tier in lastSuccessByTier)
-      lastSuccessByTier[s.tier] = prev == null ? s.createdAt : Math.max(prev, s.createdAt);
+    // A point that joined a calendar tier counts as that tier's success at the time it joined.
+    for (const claim of [{ tier: s.tier, at: s.createdAt }, ...(s.memberships ?? [])]) {
+      const prev = lastSuccessByTier[claim.tier];
+      if (claim.tier in lastSuccessByTier)
+        lastSuccessByTier[claim.tier] = prev == null ? claim.at : Math.max(prev, claim.at);
+    }
   }
 
   // Failures of scheduled jobs.
