@@ -1,4 +1,4 @@
-// Snapshots section of `npm run bench` (issue 3, section 10): Strata's snapshot, restore and
+// Snapshots section of `npm run bench`: Strata's snapshot, restore and
 // verify against `sqlite3 .backup` + `gzip -1` and `gunzip` + `cp`, with the main thread's
 // event-loop delay, a snapshot under continuous writes from another process, and a codec table.
 import fs from 'node:fs';

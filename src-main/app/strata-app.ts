@@ -44,7 +44,9 @@ function withDamagedSnapshots(report: HealthReport, damaged: DamagedEntry[]): He
   const reason =
     `${damaged.length} snapshot${damaged.length === 1 ? '' : 's'} cannot be read (${damaged[0]!.reason}` +
     `${damaged.length > 1 ? ', …' : ''}). ` +
-    (recoverable ? "Run 'strata verify --all' to rebuild the metadata from the stored data." : 'Check the backup folder.');
+    (recoverable
+      ? "Run 'strata verify --all' to rebuild the metadata from the stored data."
+      : 'Check the backup folder.');
   const reasons = report.reasons.filter((r) => !(recoverable && /no backup yet/i.test(r)));
   return {
     ...report,

@@ -7,7 +7,6 @@ import type {
   healthReportSchema,
   messageSchema,
   prunePlanSchema,
-  restoreResultSchema,
   sessionSchema,
   sessionSummarySchema,
   settingsChangeSchema,
@@ -16,7 +15,6 @@ import type {
   snapshotSchema,
   tierSchema,
   transferSchema,
-  verifyResultSchema,
 } from './schemas';
 
 export type { OperationName } from './operations';

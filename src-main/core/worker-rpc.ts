@@ -63,9 +63,13 @@ export function runWorker<R>(workerName: string, job: unknown, opts: RunWorkerOp
       } else if (m.type === 'done') settle(() => resolve(m.result as R));
       else settle(() => reject(errorFromPayload(m.error)));
     });
-    worker.on('error', (e) => settle(() => reject(new StrataError('worker_failed', `A background worker failed: ${e.message}`))));
+    worker.on('error', (e) =>
+      settle(() => reject(new StrataError('worker_failed', `A background worker failed: ${e.message}`))),
+    );
     worker.on('exit', (code) =>
-      settle(() => reject(new StrataError('worker_failed', `A background worker stopped unexpectedly (exit ${code}).`))),
+      settle(() =>
+        reject(new StrataError('worker_failed', `A background worker stopped unexpectedly (exit ${code}).`)),
+      ),
     );
   });
 }

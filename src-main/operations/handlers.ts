@@ -118,7 +118,13 @@ export function createHandlers(app: HandlerApp, opts: HandlerOptions): Handlers 
       const { entries, damaged } = app.snapshots.scan();
       return {
         snapshots: newestFirst(entries),
-        damaged: damaged.map(({ id, reason, recoverable, tier, createdAt }) => ({ id, reason, recoverable, tier, createdAt })),
+        damaged: damaged.map(({ id, reason, recoverable, tier, createdAt }) => ({
+          id,
+          reason,
+          recoverable,
+          tier,
+          createdAt,
+        })),
       };
     },
     createSnapshot(i) {

@@ -4,7 +4,13 @@ import { StrataError } from '../core/errors';
 import { fsyncDirSync, tempPathFor } from '../core/atomic-file';
 import { diskError } from '../core/write-all';
 import { openRaw } from '../db/connection';
-import { checkIntegrity, summarizeDatabase, vacuumInto, type CheckMethod, type DatabaseSummary } from '../db/online-copy';
+import {
+  checkIntegrity,
+  summarizeDatabase,
+  vacuumInto,
+  type CheckMethod,
+  type DatabaseSummary,
+} from '../db/online-copy';
 import { compressFileToGzipMembers, GZIP_LEVEL, hashFileOnDisk, MEMBER_BYTES } from './codec';
 import type { Progress } from './materialise-job';
 
@@ -56,9 +62,17 @@ export async function createSnapshotFile(job: CreateJob, progress: Progress): Pr
     } finally {
       copy.close();
     }
-    const check = { ok: problems.length === 0, method: 'quick_check' as const, problems, durationMs: performance.now() - checkStarted };
+    const check = {
+      ok: problems.length === 0,
+      method: 'quick_check' as const,
+      problems,
+      durationMs: performance.now() - checkStarted,
+    };
     if (!check.ok)
-      throw new StrataError('snapshot_check_failed', `The snapshot copy failed quick_check: ${problems.slice(0, 3).join('; ')}`);
+      throw new StrataError(
+        'snapshot_check_failed',
+        `The snapshot copy failed quick_check: ${problems.slice(0, 3).join('; ')}`,
+      );
     const sourceBytes = fs.statSync(copyPath).size;
     const compressed = await compressFileToGzipMembers(copyPath, gzPath, {
       onProgress: (done, total) => progress('compress', done, total),

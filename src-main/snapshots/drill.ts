@@ -11,7 +11,11 @@ import type { DrillResult, EngineContext } from './engine-types';
  * Restore drill: materialise a snapshot into scratch space, check it, open it with the app's own
  * schema code (migrating the scratch copy forward if needed) and read its sessions.
  */
-export async function drillSnapshot(ctx: EngineContext, id?: string, operationId = newOperationId('drill')): Promise<DrillResult> {
+export async function drillSnapshot(
+  ctx: EngineContext,
+  id?: string,
+  operationId = newOperationId('drill'),
+): Promise<DrillResult> {
   const entry = id ? ctx.store.get(id) : newestGood(ctx);
   if (!entry) throw new StrataError('no_snapshots', 'There is no good snapshot to test yet. Run a backup first.');
   return ctx.withProgress('drill', operationId, async (progress) => {
@@ -55,4 +59,3 @@ export async function drillSnapshot(ctx: EngineContext, id?: string, operationId
     }
   });
 }
-

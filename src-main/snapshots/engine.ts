@@ -6,7 +6,13 @@ import type { RetentionConfig } from './config';
 import type { DiskSpace, RetentionPlan } from './retention';
 import { readRestoreHistory, type RestoreRecord } from './restore-journal';
 import { withProgress } from './job-progress';
-import { addMembership, createSnapshot, hasChangedSinceNewest, newestGood, type CreateOptions } from './create-snapshot';
+import {
+  addMembership,
+  createSnapshot,
+  hasChangedSinceNewest,
+  newestGood,
+  type CreateOptions,
+} from './create-snapshot';
 import { verifySnapshot } from './verify-snapshot';
 import { exportSnapshot } from './export-snapshot';
 import { restoreSnapshot } from './restore-snapshot';
@@ -106,7 +112,10 @@ export class SnapshotEngine {
       const damaged = this.store.damaged().find((d) => d.id === id);
       const entry = damaged ? null : this.store.get(id);
       if (entry?.pinned && !opts.force) {
-        throw new StrataError('pinned', `Snapshot ${id} is pinned (${entry.tier}) and kept until you delete it with --force.`);
+        throw new StrataError(
+          'pinned',
+          `Snapshot ${id} is pinned (${entry.tier}) and kept until you delete it with --force.`,
+        );
       }
       if (damaged?.recoverable && !opts.force) {
         throw new StrataError('pinned', `Snapshot ${id} still holds data (${damaged.reason}). Delete it with --force.`);
@@ -122,7 +131,11 @@ export class SnapshotEngine {
     return { snapshot: entry.counts, current: db ? db.tableCounts() : {} };
   }
 
-  exportPlain(id: string, outFile: string, opts: { operationId?: string } = {}): Promise<{ file: string; sizeBytes: number }> {
+  exportPlain(
+    id: string,
+    outFile: string,
+    opts: { operationId?: string } = {},
+  ): Promise<{ file: string; sizeBytes: number }> {
     return this.exclusive(`export:${id}`, () => exportSnapshot(this.ctx, id, outFile, opts.operationId));
   }
 

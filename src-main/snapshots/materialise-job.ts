@@ -107,7 +107,11 @@ export async function materialiseSnapshot(job: MaterialiseJob, progress: Progres
 }
 
 /** For callers that need a checked file or nothing: damage and environment each get their own code. */
-export function assertMaterialised(outcome: MaterialiseOutcome, what: string, consequence = 'nothing was changed'): void {
+export function assertMaterialised(
+  outcome: MaterialiseOutcome,
+  what: string,
+  consequence = 'nothing was changed',
+): void {
   if (outcome.ok) return;
   if (outcome.status === 'unchecked') {
     const full = outcome.problems.some((p) => /disk is full|ENOSPC|no space/i.test(p));
@@ -116,5 +120,8 @@ export function assertMaterialised(outcome: MaterialiseOutcome, what: string, co
       `${what} could not be checked, so ${consequence}: ${outcome.problems.join('; ')}`,
     );
   }
-  throw new StrataError('snapshot_damaged', `${what} failed its checks, so ${consequence}: ${outcome.problems.join('; ')}`);
+  throw new StrataError(
+    'snapshot_damaged',
+    `${what} failed its checks, so ${consequence}: ${outcome.problems.join('; ')}`,
+  );
 }

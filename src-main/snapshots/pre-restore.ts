@@ -31,7 +31,10 @@ export async function storePendingPreRestores(
       await fs.promises.rm(file, { force: true });
       done.push(id);
     } catch (e) {
-      ctx.opts.logger.error('could not store the pre-restore copy; it stays on disk', { file, error: (e as Error).message });
+      ctx.opts.logger.error('could not store the pre-restore copy; it stays on disk', {
+        file,
+        error: (e as Error).message,
+      });
     }
   }
   return done;

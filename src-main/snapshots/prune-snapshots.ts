@@ -19,7 +19,10 @@ export function pruneSnapshots(
     good: isGoodSnapshot(s),
     memberships: (s.memberships ?? []).map((m) => ({ tier: m.tier, at: Date.parse(m.at) })),
   }));
-  const plan = planRetention(candidates, config, { now: ctx.opts.clock.now(), ...(opts.disk ? { disk: opts.disk } : {}) });
+  const plan = planRetention(candidates, config, {
+    now: ctx.opts.clock.now(),
+    ...(opts.disk ? { disk: opts.disk } : {}),
+  });
   if (opts.dryRun) return plan;
   for (const id of plan.remove) {
     try {

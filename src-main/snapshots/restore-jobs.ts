@@ -72,7 +72,9 @@ export async function prepareRestore(
     }
     const db = openRaw(file);
     try {
-      db.prepare(`UPDATE database_metadata SET custom = json_set(custom, '$.${RESTORE_TOKEN_KEY}', ?) WHERE id = 1`).run(job.token);
+      db.prepare(
+        `UPDATE database_metadata SET custom = json_set(custom, '$.${RESTORE_TOKEN_KEY}', ?) WHERE id = 1`,
+      ).run(job.token);
       const counts = tableCounts(db);
       const schemaVersion = readSchemaVersion(db);
       db.pragma('wal_checkpoint(TRUNCATE)');

@@ -82,9 +82,9 @@ export function readRestoreToken(dbFile: string): string | null {
   const db = openRaw(dbFile);
   try {
     db.pragma('busy_timeout = 5000');
-    const row = db.prepare(`SELECT json_extract(custom, '$.${RESTORE_TOKEN_KEY}') AS t FROM database_metadata WHERE id = 1`).get() as
-      | { t: unknown }
-      | undefined;
+    const row = db
+      .prepare(`SELECT json_extract(custom, '$.${RESTORE_TOKEN_KEY}') AS t FROM database_metadata WHERE id = 1`)
+      .get() as { t: unknown } | undefined;
     return typeof row?.t === 'string' ? row.t : null;
   } catch {
     return null;
@@ -119,7 +119,8 @@ export function recoverInterruptedRestore(
     logger.warn('an unreadable restore journal was removed; the database was left as SQLite committed it');
     return 'rolled-back';
   }
-  const sameFolder = (f: string | null) => f === null || path.dirname(f) === path.dirname(dbFile) || path.dirname(f) === path.join(backupsDir, 'snapshots');
+  const sameFolder = (f: string | null) =>
+    f === null || path.dirname(f) === path.dirname(dbFile) || path.dirname(f) === path.join(backupsDir, 'snapshots');
   if (sameFolder(journal.tempFile)) removeWithJournalFiles(journal.tempFile);
   if (sameFolder(journal.pendingTempFile)) removeWithJournalFiles(journal.pendingTempFile);
   if (readRestoreToken(dbFile) === journal.token) {
@@ -129,6 +130,8 @@ export function recoverInterruptedRestore(
   }
   if (sameFolder(journal.pendingFile)) removeWithJournalFiles(journal.pendingFile);
   removeRestoreJournal(backupsDir);
-  logger.warn('an interrupted restore was rolled back; the database is as it was before', { from: journal.restoredFrom });
+  logger.warn('an interrupted restore was rolled back; the database is as it was before', {
+    from: journal.restoredFrom,
+  });
   return 'rolled-back';
 }

@@ -45,8 +45,15 @@ export async function restoreSnapshot(
   try {
     return await ctx.withProgress('restore', operationId, async (progress) => {
       const prepared = await (opts.migrations
-        ? prepareRestore({ op: 'restore-prepare', materialise: materialiseJobFor(entry, tempFile, true), token }, progress, opts.migrations)
-        : runSnapshotJob({ op: 'restore-prepare', materialise: materialiseJobFor(entry, tempFile, true), token }, progress));
+        ? prepareRestore(
+            { op: 'restore-prepare', materialise: materialiseJobFor(entry, tempFile, true), token },
+            progress,
+            opts.migrations,
+          )
+        : runSnapshotJob(
+            { op: 'restore-prepare', materialise: materialiseJobFor(entry, tempFile, true), token },
+            progress,
+          ));
       assertMaterialised(prepared.materialised, `Snapshot ${id}`, 'nothing was restored');
       const hadDatabase = fs.existsSync(dbFile);
       const preRestoreAt = opts.clock.now();
@@ -70,7 +77,11 @@ export async function restoreSnapshot(
         // The restored copy was migrated before it replaced anything; this only ever migrates
         // when the restore failed and the old file, from an older version, stays in place.
         await opts.live.reopen(async (plan) => {
-          await deps.createNow({ tier: 'pre-migration', label: `Before migrating schema ${plan.from} to ${plan.to}`, operationId });
+          await deps.createNow({
+            tier: 'pre-migration',
+            label: `Before migrating schema ${plan.from} to ${plan.to}`,
+            operationId,
+          });
         });
       }
       if (preRestoreId) deps.completePendingPreRestores();

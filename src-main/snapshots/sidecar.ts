@@ -66,7 +66,10 @@ export const snapshotSidecarSchema = z.object({
    * Scheduled tiers this point also stands for. A daily run that finds nothing changed since the
    * last auto snapshot adds itself here instead of storing a second identical copy.
    */
-  memberships: z.array(z.object({ tier: z.enum(TIERS), at: z.string() })).max(10_000).optional(),
+  memberships: z
+    .array(z.object({ tier: z.enum(TIERS), at: z.string() }))
+    .max(10_000)
+    .optional(),
   /** The metadata was rebuilt from the stored file after the original sidecar was lost or damaged. */
   recovered: z.boolean().optional(),
   /** SHA-256 of the sidecar's canonical JSON without this field: a flipped tier or pinned is caught. */

@@ -190,7 +190,8 @@ export class SnapshotStore {
     const file = this.sidecarPathFor(sidecar.id);
     writeFileAtomicSync(file, JSON.stringify(sealed, null, 2) + '\n');
     const back = this.readSidecarFile(file);
-    if (!back.ok) throw new StrataError('disk_full', `The snapshot metadata did not read back intact (${back.problem}).`);
+    if (!back.ok)
+      throw new StrataError('disk_full', `The snapshot metadata did not read back intact (${back.problem}).`);
     return back.sidecar;
   }
 

@@ -31,12 +31,21 @@ export function materialiseJobFor(entry: SnapshotEntry, outFile: string, keep: b
  * The room for the scratch copy is checked first, and a check the machine kept from running is
  * recorded as "unchecked", never as damage.
  */
-export async function verifySnapshot(ctx: EngineContext, id: string, operationId = newOperationId('verify')): Promise<VerifyResult> {
+export async function verifySnapshot(
+  ctx: EngineContext,
+  id: string,
+  operationId = newOperationId('verify'),
+): Promise<VerifyResult> {
   const damaged = ctx.store.damaged().find((d) => d.id === id);
   if (damaged) return recoverMetadata(ctx, damaged, operationId);
   const entry = ctx.store.get(id);
   return ctx.withProgress('verify', operationId, async (progress) => {
-    const outcome = await checkInScratch(ctx, entry.source.sizeBytes, (file) => materialiseJobFor(entry, file, false), progress);
+    const outcome = await checkInScratch(
+      ctx,
+      entry.source.sizeBytes,
+      (file) => materialiseJobFor(entry, file, false),
+      progress,
+    );
     const checkedAt = new Date(ctx.opts.clock.now()).toISOString();
     const result: CheckResult = {
       ok: outcome.ok,
@@ -47,7 +56,14 @@ export async function verifySnapshot(ctx: EngineContext, id: string, operationId
       durationMs: Math.round(outcome.durationMs),
     };
     updateSidecar(ctx, id, { lastVerify: result });
-    return { id, ok: outcome.ok, status: outcome.status, problems: outcome.problems, checkedAt, durationMs: result.durationMs ?? 0 };
+    return {
+      id,
+      ok: outcome.ok,
+      status: outcome.status,
+      problems: outcome.problems,
+      checkedAt,
+      durationMs: result.durationMs ?? 0,
+    };
   });
 }
 
@@ -96,7 +112,14 @@ export function updateSidecar(ctx: EngineContext, id: string, patch: Partial<Sna
 async function recoverMetadata(ctx: EngineContext, damaged: DamagedEntry, operationId: string): Promise<VerifyResult> {
   const checkedAt = () => new Date(ctx.opts.clock.now()).toISOString();
   if (!damaged.storedPath) {
-    return { id: damaged.id, ok: false, status: 'damaged', problems: [damaged.reason], checkedAt: checkedAt(), durationMs: 0 };
+    return {
+      id: damaged.id,
+      ok: false,
+      status: 'damaged',
+      problems: [damaged.reason],
+      checkedAt: checkedAt(),
+      durationMs: 0,
+    };
   }
   const storedPath = damaged.storedPath;
   return ctx.withProgress('verify', operationId, async (progress) => {
@@ -119,10 +142,24 @@ async function recoverMetadata(ctx: EngineContext, damaged: DamagedEntry, operat
     );
     const at = checkedAt();
     if (!outcome.ok || !outcome.summary || outcome.sha256 === null) {
-      return { id: damaged.id, ok: false, status: outcome.status, problems: [damaged.reason, ...outcome.problems], checkedAt: at, durationMs: Math.round(outcome.durationMs) };
+      return {
+        id: damaged.id,
+        ok: false,
+        status: outcome.status,
+        problems: [damaged.reason, ...outcome.problems],
+        checkedAt: at,
+        durationMs: Math.round(outcome.durationMs),
+      };
     }
     const tier: Tier = (TIERS as readonly string[]).includes(damaged.tier ?? '') ? (damaged.tier as Tier) : 'manual';
-    const check: CheckResult = { ok: true, status: 'ok', at, method: 'rebuilt: gunzip+integrity_check', problems: [], durationMs: Math.round(outcome.durationMs) };
+    const check: CheckResult = {
+      ok: true,
+      status: 'ok',
+      at,
+      method: 'rebuilt: gunzip+integrity_check',
+      problems: [],
+      durationMs: Math.round(outcome.durationMs),
+    };
     ctx.store.writeSidecar({
       formatVersion: SNAPSHOT_FORMAT_VERSION,
       id: damaged.id,
@@ -154,8 +191,19 @@ async function recoverMetadata(ctx: EngineContext, damaged: DamagedEntry, operat
       lastDrill: null,
       recovered: true,
     });
-    ctx.opts.logger.warn('rebuilt the metadata of a snapshot from its stored data', { id: damaged.id, reason: damaged.reason });
-    return { id: damaged.id, ok: true, status: 'ok', problems: [], checkedAt: at, durationMs: check.durationMs ?? 0, recovered: true };
+    ctx.opts.logger.warn('rebuilt the metadata of a snapshot from its stored data', {
+      id: damaged.id,
+      reason: damaged.reason,
+    });
+    return {
+      id: damaged.id,
+      ok: true,
+      status: 'ok',
+      problems: [],
+      checkedAt: at,
+      durationMs: check.durationMs ?? 0,
+      recovered: true,
+    };
   });
 }
 

@@ -12,5 +12,7 @@ export function runSnapshotJob(
   job: CreateJob | MaterialiseJob | PrepareRestoreJob | ApplyRestoreJob,
   onProgress?: Progress,
 ): Promise<unknown> {
-  return runWorker('snapshot', job, { onProgress: onProgress ? (p) => onProgress(p.phase, p.done, p.total) : undefined });
+  return runWorker('snapshot', job, {
+    onProgress: onProgress ? (p) => onProgress(p.phase, p.done, p.total) : undefined,
+  });
 }

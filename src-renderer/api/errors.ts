@@ -61,8 +61,10 @@ const NEXT_STEPS: Record<ErrorCode, string> = {
   nothing_to_undo: 'There is no restore to undo right now.',
   pinned: 'Pinned backups are kept on purpose and cannot be deleted here.',
   snapshot_damaged: `This backup is damaged. ${PICK_ANOTHER}`,
-  snapshot_unchecked: 'The backup could not be checked this time (for example the disk is full or a folder is not writable). Nothing was marked damaged; free some space and check again.',
-  restore_failed: 'The restore did not hold up when it was checked, so your previous data was put back. Try another backup.',
+  snapshot_unchecked:
+    'The backup could not be checked this time (for example the disk is full or a folder is not writable). Nothing was marked damaged; free some space and check again.',
+  restore_failed:
+    'The restore did not hold up when it was checked, so your previous data was put back. Try another backup.',
   snapshot_unverifiable:
     'Strata could not check this backup (for example the disk is full); the backup itself may be fine. Free some space, then verify it again.',
   sidecar_damaged: `The description of this backup is damaged, so Strata will not trust it. ${PICK_ANOTHER}`,

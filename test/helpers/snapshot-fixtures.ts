@@ -302,7 +302,9 @@ export function halfWrittenWriterSessions(dbFile: string): string[] {
  * Another program that opens the database, commits one transaction (a session and its two
  * messages) and closes it again, in a loop, as the `sqlite3` shell or a sync tool would.
  */
-export async function startReconnectingWriter(dbFile: string): Promise<{ stop(): Promise<{ commits: number; busy: number }> }> {
+export async function startReconnectingWriter(
+  dbFile: string,
+): Promise<{ stop(): Promise<{ commits: number; busy: number }> }> {
   const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'strata-writer-')), 'writer.cjs');
   fs.writeFileSync(
     script,

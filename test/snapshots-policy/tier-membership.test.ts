@@ -43,7 +43,13 @@ describe('tier memberships over 30 simulated days', () => {
     // Local time, half past midnight on a Monday, so hours and days start on the clock.
     const start = new Date(2026, 10, 2, 0, 30, 0).getTime();
     const clock = new ManualClock(start);
-    const app = await StrataApp.open({ dataDir: dir, owner: 'app', clock, diskProbe: roomyDisk, startBackgroundJobs: true });
+    const app = await StrataApp.open({
+      dataDir: dir,
+      owner: 'app',
+      clock,
+      diskProbe: roomyDisk,
+      startBackgroundJobs: true,
+    });
     try {
       // Hourly auto runs keep the simulation to 720 steps; every count keeps its default.
       app.setBackupConfig({ autoIntervalMinutes: 60, drillIntervalDays: 0 });
@@ -69,7 +75,9 @@ describe('tier memberships over 30 simulated days', () => {
       expect(keptFor('hourly'), 'hourly points').toBe(keep.hourly);
       expect(keptFor('daily'), 'daily points').toBe(keep.daily);
       expect(keptFor('weekly'), 'weekly points').toBe(keep.weekly);
-      const autoKept = plan.decisions.flatMap((d) => d.reasons).filter((r) => /newest auto snapshots/.test(r) && r.startsWith('keep')).length;
+      const autoKept = plan.decisions
+        .flatMap((d) => d.reasons)
+        .filter((r) => /newest auto snapshots/.test(r) && r.startsWith('keep')).length;
       expect(autoKept, 'auto points').toBe(keep.auto);
       // Memberships no rule keeps were dropped, so sidecars stay small.
       expect(list.every((s) => (s.memberships?.length ?? 0) <= keep.hourly + keep.daily + keep.weekly)).toBe(true);

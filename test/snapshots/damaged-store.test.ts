@@ -36,7 +36,9 @@ describe('a stored snapshot without its metadata', () => {
   it('is kept through prune, listed as damaged, rebuilt by verify --all, and then restores', async () => {
     const { dir, ids } = await folderWithSnapshots(2, 100);
     const target = ids[0]!;
-    const atTarget = await strataJson<SnapshotSidecar>(dir, ['list']).then(() => fs.readFileSync(storedOf(dir, target)));
+    const atTarget = await strataJson<SnapshotSidecar>(dir, ['list']).then(() =>
+      fs.readFileSync(storedOf(dir, target)),
+    );
     fs.rmSync(sidecarOf(dir, target));
     // Old enough that the previous orphan cleanup (10 minutes) would have deleted it.
     const anHourAgo = new Date(Date.now() - 3_600_000);

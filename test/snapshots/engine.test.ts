@@ -44,7 +44,10 @@ function readSidecar(dir: string, id: string): SnapshotSidecar {
 }
 
 function writeSidecar(dir: string, sidecar: SnapshotSidecar): void {
-  fs.writeFileSync(path.join(snapshotsDirOf(dir), `${sidecar.id}.json`), JSON.stringify(resealSidecar(sidecar), null, 2));
+  fs.writeFileSync(
+    path.join(snapshotsDirOf(dir), `${sidecar.id}.json`),
+    JSON.stringify(resealSidecar(sidecar), null, 2),
+  );
 }
 
 async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {

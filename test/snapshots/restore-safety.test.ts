@@ -55,10 +55,14 @@ describe('restore while another process keeps opening, writing and closing the d
         // ...and every foreign transaction is there whole or not at all.
         expect(halfWrittenWriterSessions(dbFileOf(dir)), context).toEqual([]);
         const db = new Database(dbFileOf(dir), { readonly: true });
-        seenForeignRows += (db.prepare("SELECT count(*) AS n FROM sessions WHERE id LIKE 'writer-%'").get() as { n: number }).n;
+        seenForeignRows += (
+          db.prepare("SELECT count(*) AS n FROM sessions WHERE id LIKE 'writer-%'").get() as { n: number }
+        ).n;
         db.close();
         // The app's own connection reads the restored data too.
-        expect(app.db.sessions.list({ limit: 1000 }).filter((s) => !s.id.startsWith('writer-')).length).toBe(snap.counts.sessions);
+        expect(app.db.sessions.list({ limit: 1000 }).filter((s) => !s.id.startsWith('writer-')).length).toBe(
+          snap.counts.sessions,
+        );
       }
     } finally {
       await app.close();
