@@ -62,6 +62,42 @@ function scanToStringEnd(s: string, j: number, state: { escaped: boolean }): num
 
 const SCALAR_END = /[,}\]\s]/g;
 
+/**
+ * Deepest nesting accepted anywhere in a document. JSON.parse copes with any depth, but
+ * JSON.stringify, zod and the canonical forms recurse, and a hostile file nested 200,000 levels
+ * deep would end as "Maximum call stack size exceeded" instead of a clear refusal.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/**
+ * The deepest nesting of objects and arrays in `text` (brackets inside strings do not count),
+ * found without recursion. Stops counting once past `stopAbove`.
+ */
+export function jsonNestingDepth(text: string, stopAbove = Infinity): number {
+  let depth = 0;
+  let deepest = 0;
+  let i = 0;
+  const state = { escaped: false };
+  while (i < text.length) {
+    CONTAINER_SPECIAL.lastIndex = i;
+    const m = CONTAINER_SPECIAL.exec(text);
+    if (!m) break;
+    i = m.index + 1;
+    const t = m[0];
+    if (t === '"') {
+      const end = scanToStringEnd(text, i, state);
+      if (end < 0) break;
+      i = end;
+    } else if (t === '{' || t === '[') {
+      if (++depth > deepest) {
+        deepest = depth;
+        if (deepest > stopAbove) return deepest;
+      }
+    } else depth--;
+  }
+  return deepest;
+}
+
 export function describePath(path: readonly PathElement[]): string {
   let out = '';
   for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
@@ -104,6 +140,10 @@ export class JsonStreamSplitter {
     if (this.capture || this.key || this.stack.length > 0 || this.topState !== 'done') {
       throw this.opts.fail('the JSON ends too early (the file is cut off)');
     }
+  }
+
+  private tooDeep(path: readonly PathElement[]): StrataError {
+    return this.opts.fail(`${describePath(path)} is nested more than ${MAX_JSON_DEPTH} levels deep`);
   }
 
   private unexpected(ch: string, expected: string): StrataError {
@@ -176,6 +216,7 @@ export class JsonStreamSplitter {
     if (ch === '{' || ch === '[') {
       const kind = ch === '{' ? 'object' : 'array';
       if (this.opts.descend(this.path, kind)) {
+        if (this.stack.length >= MAX_JSON_DEPTH) throw this.tooDeep(this.path);
         this.stack.push(
           kind === 'object' ? { kind, state: 'keyOrEnd', key: '' } : { kind, state: 'valueOrEnd', index: 0 },
         );
@@ -251,8 +292,10 @@ export class JsonStreamSplitter {
       j = m.index + 1;
       const t = m[0];
       if (t === '"') cap.inString = true;
-      else if (t === '{' || t === '[') cap.depth++;
-      else if (--cap.depth === 0) {
+      else if (t === '{' || t === '[') {
+        // The stack depth counts too: a captured value starts below the descended containers.
+        if (++cap.depth + this.stack.length > MAX_JSON_DEPTH) throw this.tooDeep(cap.path);
+      } else if (--cap.depth === 0) {
         this.append(cap, s, i, j);
         this.finishCapture();
         return j;
