@@ -1,5 +1,5 @@
-import { newRowId } from '../core/ids';
 import crypto from 'node:crypto';
+import { newRowId } from '../core/ids';
 import { StrataError } from '../core/errors';
 import { openConnection } from '../db/connection';
 import { findSessionByArchiveHash, insertSessionRow, MessageStaging } from '../db/repositories/transfer';
@@ -20,9 +20,10 @@ import {
   type MessageRecord,
   type SessionRecord,
 } from './format';
-import { gunzipFileToText } from './gzip-stream';
+import { gunzipFileToTextStreaming } from './gzip-stream';
 import { describePath, JsonStreamSplitter, type PathElement } from './json-stream';
 import type { ProgressFn } from './export-core';
+import { RowIdSource } from './row-ids';
 
 export interface ImportSessionJob {
   kind: 'import-session';
@@ -56,6 +57,14 @@ export interface SessionImportResult {
 
 export const RESTORED_SUFFIX = ' (restored)';
 const WRITE_BATCH = 5000;
+/**
+ * Page caches for the import's own connection, in KiB. With SQLite's default 2 MiB the staged
+ * rows spill to the temp file page by page and the copy into the live tables reads them back
+ * the same way; 16 MiB of temp cache halved the write phase (measured on 100k messages).
+ * Fixed sizes, so memory stays bounded whatever the archive's size.
+ */
+const MAIN_CACHE_KIB = 32 * 1024;
+const TEMP_CACHE_KIB = 16 * 1024;
 
 /** Everything pass one learns while checking an archive. */
 interface Validated {
@@ -76,7 +85,11 @@ function typeName(v: unknown): string {
  * Pass one: reads the whole archive, checks every value, and stages messages (with new ids) in
  * a temporary table. Nothing in the user's database is touched.
  */
-function validateAndStage(job: ImportSessionJob, staging: MessageStaging, progress: ProgressFn): Validated {
+async function validateAndStage(
+  job: ImportSessionJob,
+  staging: MessageStaging,
+  progress: ProgressFn,
+): Promise<Validated> {
   let keyIndex = 0;
   const header: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   let session: SessionRecord | null = null;
@@ -86,6 +99,7 @@ function validateAndStage(job: ImportSessionJob, staging: MessageStaging, progre
   let first: number | null = null;
   let last: number | null = null;
   const hash = crypto.createHash('sha256');
+  const ids = new RowIdSource();
 
   const onMessage = (index: number, value: unknown) => {
     if (!session) throw invalidArchive('messages come before the session');
@@ -101,11 +115,9 @@ function validateAndStage(job: ImportSessionJob, staging: MessageStaging, progre
         `messages[${index}] has sequence ${m.sequence}, ${what} sequence; sequences must run 1, 2, 3... without gaps`,
       );
     }
-    const line = canonicalMessage(m);
-    hash.update(line);
-    hash.update('\n');
+    hash.update(canonicalMessage(m) + '\n');
     staging.stage({
-      id: newRowId(),
+      id: ids.next(),
       sequence: m.sequence,
       role: m.role,
       content: m.content,
@@ -187,7 +199,7 @@ function validateAndStage(job: ImportSessionJob, staging: MessageStaging, progre
     fail: (message) => invalidArchive(message),
   });
 
-  gunzipFileToText(job.inFile, {
+  await gunzipFileToTextStreaming(job.inFile, {
     what: 'archive',
     maxDecompressedBytes: job.maxDecompressedBytes,
     onText: (t) => splitter.write(t),
@@ -247,11 +259,13 @@ export async function importSession(
   const db = openConnection(job.dbFile);
   let staging: MessageStaging | null = null;
   try {
+    db.pragma(`cache_size = -${MAIN_CACHE_KIB}`);
+    db.pragma(`temp.cache_size = -${TEMP_CACHE_KIB}`);
     staging = new MessageStaging(db);
     db.exec('BEGIN');
     let v: Validated;
     try {
-      v = validateAndStage(job, staging, progress);
+      v = await validateAndStage(job, staging, progress);
       db.exec('COMMIT'); // only the temp table was written
     } catch (e) {
       db.exec('ROLLBACK');
