@@ -316,4 +316,28 @@ describe('session archive import refuses bad input and changes nothing', () => {
     );
     await expectRefused(f, 'invalid_file', /not valid UTF-8/);
   });
+
+  it('a gzip of several members: each member is checked, and nothing may follow the last', async () => {
+    const text = zlib.gunzipSync(fs.readFileSync(good));
+    const cut = Math.floor(text.length / 3);
+    const members = [zlib.gzipSync(text.subarray(0, cut)), zlib.gzipSync(text.subarray(cut))];
+    const two = path.join(dir, 'two-members.json.gz');
+    fs.writeFileSync(two, Buffer.concat(members));
+    expect((await importSessionArchive(dbFile, two, { allowDuplicate: true })).messageCount).toBe(20);
+    // Back to the state before, so every refusal below is checked against it.
+    const db = await openFolder(path.join(dir, 'data'));
+    db.sessions.delete(db.sessions.list({ search: '(restored)' })[0]!.id);
+    before = { counts: db.tableCounts(), digest: contentDigest(db) };
+    db.close();
+
+    const first = Buffer.from(members[0]!);
+    first[first.length - 8]! ^= 0x01; // the first member's CRC-32
+    fs.writeFileSync(path.join(dir, 'crc.json.gz'), Buffer.concat([first, members[1]!]));
+    await expectRefused(path.join(dir, 'crc.json.gz'), 'corrupt_file', /damaged or truncated/);
+    const second = members[1]!.subarray(0, members[1]!.length - 3);
+    fs.writeFileSync(path.join(dir, 'cut2.json.gz'), Buffer.concat([members[0]!, second]));
+    await expectRefused(path.join(dir, 'cut2.json.gz'), 'corrupt_file', /damaged or truncated/);
+    fs.writeFileSync(path.join(dir, 'tail.json.gz'), Buffer.concat([...members, Buffer.from('trailing junk')]));
+    await expectRefused(path.join(dir, 'tail.json.gz'), 'corrupt_file', /damaged or truncated/);
+  });
 });
