@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { StrataError } from '../core/errors';
-import { jsonNestingDepth, MAX_JSON_DEPTH } from '../archives/json-stream';
+import { jsonNestingDepth, MAX_JSON_DEPTH } from '../archives/json-scan';
 import {
   invalidSettingsFile as invalid,
   isPlainObject,

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir';
 import { generateDemoData } from '../../src-main/db';
 import { exportSessionArchive, importSessionArchive } from '../../src-main/archives';
-import { jsonNestingDepth, MAX_JSON_DEPTH } from '../../src-main/archives/json-stream';
+import { jsonNestingDepth, MAX_JSON_DEPTH } from '../../src-main/archives/json-scan';
 import { contentDigest, openFolder, readArchive } from './helpers';
 
 /** 200,000 levels: far past any recursion limit of JSON.stringify or zod. */
