@@ -1,4 +1,5 @@
-import { StrataError } from '../core/errors';
+import type { StrataError } from '../core/errors';
+import { CONTAINER_SPECIAL, MAX_JSON_DEPTH, scanToStringEnd } from './json-scan';
 
 export type PathElement = string | number;
 
@@ -36,30 +37,6 @@ interface Capture {
 }
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
-const CONTAINER_SPECIAL = /[{}[\]"]/g;
-const STRING_SPECIAL = /["\\]/g;
-
-/**
- * Scans string text from `j` to just past its closing quote. Returns -1 when `s` ends first;
- * `state.escaped` carries a trailing backslash over to the next chunk.
- */
-function scanToStringEnd(s: string, j: number, state: { escaped: boolean }): number {
-  while (j < s.length) {
-    if (state.escaped) {
-      state.escaped = false;
-      j++;
-      continue;
-    }
-    STRING_SPECIAL.lastIndex = j;
-    const m = STRING_SPECIAL.exec(s);
-    if (!m) return -1;
-    j = m.index + 1;
-    if (m[0] === '\\') state.escaped = true;
-    else return j;
-  }
-  return -1;
-}
-
 const SCALAR_END = /[,}\]\s]/g;
 
 export function describePath(path: readonly PathElement[]): string {
@@ -104,6 +81,10 @@ export class JsonStreamSplitter {
     if (this.capture || this.key || this.stack.length > 0 || this.topState !== 'done') {
       throw this.opts.fail('the JSON ends too early (the file is cut off)');
     }
+  }
+
+  private tooDeep(path: readonly PathElement[]): StrataError {
+    return this.opts.fail(`${describePath(path)} is nested more than ${MAX_JSON_DEPTH} levels deep`);
   }
 
   private unexpected(ch: string, expected: string): StrataError {
@@ -176,6 +157,7 @@ export class JsonStreamSplitter {
     if (ch === '{' || ch === '[') {
       const kind = ch === '{' ? 'object' : 'array';
       if (this.opts.descend(this.path, kind)) {
+        if (this.stack.length >= MAX_JSON_DEPTH) throw this.tooDeep(this.path);
         this.stack.push(
           kind === 'object' ? { kind, state: 'keyOrEnd', key: '' } : { kind, state: 'valueOrEnd', index: 0 },
         );
@@ -251,8 +233,10 @@ export class JsonStreamSplitter {
       j = m.index + 1;
       const t = m[0];
       if (t === '"') cap.inString = true;
-      else if (t === '{' || t === '[') cap.depth++;
-      else if (--cap.depth === 0) {
+      else if (t === '{' || t === '[') {
+        // The stack depth counts too: a captured value starts below the descended containers.
+        if (++cap.depth + this.stack.length > MAX_JSON_DEPTH) throw this.tooDeep(cap.path);
+      } else if (--cap.depth === 0) {
         this.append(cap, s, i, j);
         this.finishCapture();
         return j;

@@ -167,7 +167,12 @@ export const OPERATIONS = {
   ),
   importSettings: op(
     'Import a settings file (a safety snapshot is taken first).',
-    z.strictObject({ transferId: transferIdSchema, mode: settingsImportModeSchema }),
+    z.strictObject({
+      transferId: transferIdSchema,
+      mode: settingsImportModeSchema,
+      /** Required when the preview says backup.confirmationRequired: its retention deletes snapshots. */
+      acceptBackupChanges: z.boolean().optional(),
+    }),
     settingsImportResultSchema,
   ),
 } as const;

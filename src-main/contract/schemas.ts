@@ -268,6 +268,15 @@ export const settingsPreviewSchema = z.object({
   changes: z.array(settingsChangeSchema),
   summary: z.object({ add: count, update: count, remove: count, unchanged: count }),
   warnings: z.array(z.string()),
+  /** Set when the file changes the backup schedule or retention (the values are rows in `changes`). */
+  backup: z
+    .object({
+      /** Snapshots that exist now and that the imported retention would delete. */
+      snapshotsDeleted: z.array(z.string()),
+      /** importSettings then needs acceptBackupChanges: true. */
+      confirmationRequired: z.boolean(),
+    })
+    .nullable(),
 });
 
 export const settingsImportResultSchema = z.object({

@@ -4,7 +4,7 @@ import { StrataError } from '../core/errors';
 import { StrataDatabase } from '../db/strata-database';
 import { MIGRATIONS, LATEST_SCHEMA_VERSION } from '../db/migrations';
 import { deleteAllRows, listTables, rowInserter, type TableInfo } from '../db/repositories/transfer';
-import { gunzipFileToText } from '../archives/gzip-stream';
+import { gunzipFileToText, gunzipFileToTextStreaming } from '../archives/gzip-stream';
 import { describePath, JsonStreamSplitter, type PathElement } from '../archives/json-stream';
 import type { Progress } from '../archives/worker-host';
 import {
@@ -230,7 +230,7 @@ export async function importAll(job: ImportAllJob, progress: Progress): Promise<
     // The schema version sits in the small header before the tables: read it first, so the
     // target database can be created with that schema before any row arrives.
     await openTarget(peekSchemaVersion(job));
-    gunzipFileToText(job.inFile, {
+    await gunzipFileToTextStreaming(job.inFile, {
       what: 'export',
       maxDecompressedBytes: job.maxDecompressedBytes,
       onText: (t) => splitter.write(t),

@@ -7,6 +7,7 @@ import { OPERATIONS, isOperationName, type OperationName } from '../contract/ope
 import type { Output, ParsedInput } from '../contract/types';
 import type { TransferRegistry } from './transfer-registry';
 import { createTransferServices, type TransferServices } from './transfer-services';
+import type { SnapshotListing } from '../settings-transfer';
 
 /**
  * The one implementation of the contract, shared by Electron IPC and the headless host.
@@ -206,9 +207,15 @@ export function createHandlers(app: HandlerApp, opts: HandlerOptions): Handlers 
       );
       return { transferId: entry.id, fileName: entry.fileName, bytes: entry.bytes };
     },
-    previewSettingsImport(i) {
+    async previewSettingsImport(i) {
       const entry = transfers.resolve(i.transferId);
-      return services.previewSettingsImport({ db: app.db, file: entry.file, mode: i.mode });
+      return services.previewSettingsImport({
+        db: app.db,
+        file: entry.file,
+        mode: i.mode,
+        snapshots: (await app.snapshots.list()) as SnapshotListing[],
+        now: Date.now(),
+      });
     },
     async importSettings(i) {
       const entry = transfers.resolve(i.transferId);
@@ -216,6 +223,9 @@ export function createHandlers(app: HandlerApp, opts: HandlerOptions): Handlers 
         db: app.db,
         file: entry.file,
         mode: i.mode,
+        snapshots: (await app.snapshots.list()) as SnapshotListing[],
+        now: Date.now(),
+        acceptBackupChanges: i.acceptBackupChanges ?? false,
         // Only when the file checked out and something will change.
         beforeWrite: () => safetySnapshot('Before settings import'),
       });

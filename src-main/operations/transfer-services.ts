@@ -6,7 +6,9 @@ import {
   exportSettings,
   importSettings,
   previewSettingsImport,
-  type SettingsImportPreview,
+  retentionCandidates,
+  toContractPreview,
+  type SnapshotListing,
 } from '../settings-transfer';
 import type { Output, SettingsChange, SettingsImportResult, SettingsPreview } from '../contract/types';
 
@@ -36,11 +38,21 @@ export interface TransferServices {
   }): Promise<Output<'importArchive'>>;
   settingsExportName(): string;
   exportSettings(job: { db: StrataDatabase; includeSecrets: boolean; outFile: string }): Promise<void>;
-  previewSettingsImport(job: { db: StrataDatabase; file: string; mode: 'merge' | 'replace' }): Promise<SettingsPreview>;
+  previewSettingsImport(job: {
+    db: StrataDatabase;
+    file: string;
+    mode: 'merge' | 'replace';
+    /** The snapshots there are now, to say which an imported retention would delete. */
+    snapshots: readonly SnapshotListing[];
+    now: number;
+  }): Promise<SettingsPreview>;
   importSettings(job: {
     db: StrataDatabase;
     file: string;
     mode: 'merge' | 'replace';
+    snapshots: readonly SnapshotListing[];
+    now: number;
+    acceptBackupChanges: boolean;
     /** Takes the safety snapshot once the file checked out and something will change; returns its id. */
     beforeWrite: () => Promise<string>;
   }): Promise<SettingsImportResult>;
@@ -107,12 +119,18 @@ export function createTransferServices(): TransferServices {
     exportSettings: async ({ db, includeSecrets, outFile }) => {
       exportSettings(db, outFile, { includeSecrets });
     },
-    previewSettingsImport: async ({ db, file, mode }) =>
-      toContractPreview(db, previewSettingsImport(db, file, { mode })),
-    importSettings: async ({ db, file, mode, beforeWrite }) => {
+    previewSettingsImport: async ({ db, file, mode, snapshots, now }) =>
+      toContractPreview(
+        db,
+        previewSettingsImport(db, file, { mode, backup: { snapshots: retentionCandidates(snapshots), now } }),
+        { snapshotsNow: snapshots.length },
+      ),
+    importSettings: async ({ db, file, mode, snapshots, now, acceptBackupChanges, beforeWrite }) => {
       let safetySnapshotId: string | null = null;
       const r = await importSettings(db, file, {
         mode,
+        backup: { snapshots: retentionCandidates(snapshots), now },
+        acceptBackupChanges,
         beforeImport: async () => {
           safetySnapshotId = await beforeWrite();
         },
@@ -121,46 +139,4 @@ export function createTransferServices(): TransferServices {
       return { mode, summary: preview.summary, safetySnapshotId };
     },
   };
-}
-
-/** The settings-transfer preview as the screens list it: one row per change, plus notes in words. */
-export function toContractPreview(db: StrataDatabase, p: SettingsImportPreview): SettingsPreview {
-  const changes: SettingsChange[] = [];
-  const summary = { add: 0, update: 0, remove: 0, unchanged: 0 };
-  const groups = [
-    ['setting', p.settings],
-    ['prompt', p.prompts],
-    ['favorite action', p.favoriteActions],
-    ['extension data', p.extensionData],
-  ] as const;
-  for (const [kind, set] of groups) {
-    if (!set) continue;
-    const secret = (key: string) => kind === 'setting' && (db.settings.get(key)?.secret ?? false);
-    const rows = [
-      ...set.added.map((key) => ({ key, change: 'add' as const })),
-      ...set.changed.map((key) => ({ key, change: 'update' as const })),
-      ...set.removed.map((key) => ({ key, change: 'remove' as const })),
-    ];
-    // Values are never shown: some settings are secrets.
-    for (const r of rows) changes.push({ kind, ...r, secret: secret(r.key), before: null, after: null });
-    summary.add += set.added.length;
-    summary.update += set.changed.length;
-    summary.remove += set.removed.length;
-    summary.unchanged += set.unchanged;
-  }
-  const warnings: string[] = [];
-  if (p.noChanges) warnings.push('Importing this file would change nothing.');
-  if (p.file.includesSecrets) warnings.push('This file contains secrets such as API keys; keep it private.');
-  if (p.keptSecrets.length > 0) {
-    warnings.push(
-      `${p.keptSecrets.length} secret setting${p.keptSecrets.length === 1 ? '' : 's'} on this computer stay as they are: ` +
-        'the file was exported without secrets.',
-    );
-  }
-  if (p.mode === 'replace' && summary.remove > 0) {
-    warnings.push(
-      `Replace removes ${summary.remove} item${summary.remove === 1 ? '' : 's'} that the file does not have.`,
-    );
-  }
-  return { mode: p.mode, changes, summary, warnings };
 }

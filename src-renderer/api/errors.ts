@@ -63,11 +63,10 @@ const NEXT_STEPS: Record<ErrorCode, string> = {
   snapshot_damaged: `This backup is damaged. ${PICK_ANOTHER}`,
   snapshot_unchecked:
     'The backup could not be checked this time (for example the disk is full or a folder is not writable). Nothing was marked damaged; free some space and check again.',
+  confirmation_required:
+    'This import would change your backup schedule or retention and delete existing backups. Review the changes and confirm to go ahead.',
   restore_failed:
     'The restore did not hold up when it was checked, so your previous data was put back. Try another backup.',
-  snapshot_unverifiable:
-    'Strata could not check this backup (for example the disk is full); the backup itself may be fine. Free some space, then verify it again.',
-  sidecar_damaged: `The description of this backup is damaged, so Strata will not trust it. ${PICK_ANOTHER}`,
   corrupt_snapshot: `This backup is damaged. ${PICK_ANOTHER}`,
   snapshot_check_failed: 'The new backup failed its check and was not kept. Try "Back up now" again.',
   copy_changed: 'The data changed while the backup was being written. Try "Back up now" again.',

@@ -28,7 +28,8 @@ interface SettingsState {
   exportSettings(includeSecrets: boolean): Promise<void>;
   chooseImport(): Promise<void>;
   setMode(mode: ImportMode): Promise<void>;
-  applyImport(): Promise<void>;
+  /** `acceptBackupChanges`: the person confirmed a backup retention that deletes snapshots. */
+  applyImport(opts?: { acceptBackupChanges?: boolean }): Promise<void>;
   cancelImport(): void;
 }
 
@@ -106,12 +107,16 @@ export const useSettings = create<SettingsState>()((set, get) => {
       const p = get().pending;
       if (p && p.mode !== mode) await loadPreview(p.transferId, p.fileName, mode);
     },
-    async applyImport() {
+    async applyImport(opts = {}) {
       const p = get().pending;
       if (!p) return;
       set({ applying: true, transferError: null });
       try {
-        const r = await api.call('importSettings', { transferId: p.transferId, mode: p.mode });
+        const r = await api.call('importSettings', {
+          transferId: p.transferId,
+          mode: p.mode,
+          ...(opts.acceptBackupChanges ? { acceptBackupChanges: true } : {}),
+        });
         set({ lastImport: r, pending: null });
         await get().load();
       } catch (e) {

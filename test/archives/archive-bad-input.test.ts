@@ -1,8 +1,8 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { seededBytes } from '../helpers/seeded-random';
 import { tempDir } from '../helpers/temp-dir';
 import { generateDemoData } from '../../src-main/db';
 import { exportSessionArchive, importSessionArchive, type TransferProgress } from '../../src-main/archives';
@@ -75,14 +75,20 @@ describe('session archive import refuses bad input and changes nothing', () => {
 
   it('random bytes', async () => {
     const f = path.join(dir, 'random.bin');
-    fs.writeFileSync(f, crypto.randomBytes(4096));
+    const bytes = seededBytes(11, 4096);
+    bytes[0] = 0x42; // never the gzip magic by chance
+    fs.writeFileSync(f, bytes);
     await expectRefused(f, 'not_gzip', /not a gzipped Strata archive/);
   });
 
   it('random bytes behind a gzip signature', async () => {
-    const f = path.join(dir, 'random.gz');
-    fs.writeFileSync(f, Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), crypto.randomBytes(4096)]));
-    await expectRefused(f, 'corrupt_file', /damaged or truncated/);
+    // Arbitrary bytes may fail as deflate data, as text that is not UTF-8, or as text that is
+    // not an archive; each is an honest refusal. Several fixed seeds cover those paths.
+    for (let seed = 1; seed <= 8; seed++) {
+      const f = path.join(dir, `random-${seed}.gz`);
+      fs.writeFileSync(f, Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), seededBytes(seed, 4096)]));
+      await expectRefused(f, 'corrupt_file|invalid_file|invalid_archive', /damaged or truncated|UTF-8|archive/);
+    }
   });
 
   it('a flipped byte inside the compressed data', async () => {
@@ -309,5 +315,29 @@ describe('session archive import refuses bad input and changes nothing', () => {
       zlib.gzipSync(Buffer.concat([Buffer.from('{"format":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])),
     );
     await expectRefused(f, 'invalid_file', /not valid UTF-8/);
+  });
+
+  it('a gzip of several members: each member is checked, and nothing may follow the last', async () => {
+    const text = zlib.gunzipSync(fs.readFileSync(good));
+    const cut = Math.floor(text.length / 3);
+    const members = [zlib.gzipSync(text.subarray(0, cut)), zlib.gzipSync(text.subarray(cut))];
+    const two = path.join(dir, 'two-members.json.gz');
+    fs.writeFileSync(two, Buffer.concat(members));
+    expect((await importSessionArchive(dbFile, two, { allowDuplicate: true })).messageCount).toBe(20);
+    // Back to the state before, so every refusal below is checked against it.
+    const db = await openFolder(path.join(dir, 'data'));
+    db.sessions.delete(db.sessions.list({ search: '(restored)' })[0]!.id);
+    before = { counts: db.tableCounts(), digest: contentDigest(db) };
+    db.close();
+
+    const first = Buffer.from(members[0]!);
+    first[first.length - 8]! ^= 0x01; // the first member's CRC-32
+    fs.writeFileSync(path.join(dir, 'crc.json.gz'), Buffer.concat([first, members[1]!]));
+    await expectRefused(path.join(dir, 'crc.json.gz'), 'corrupt_file', /damaged or truncated/);
+    const second = members[1]!.subarray(0, members[1]!.length - 3);
+    fs.writeFileSync(path.join(dir, 'cut2.json.gz'), Buffer.concat([members[0]!, second]));
+    await expectRefused(path.join(dir, 'cut2.json.gz'), 'corrupt_file', /damaged or truncated/);
+    fs.writeFileSync(path.join(dir, 'tail.json.gz'), Buffer.concat([...members, Buffer.from('trailing junk')]));
+    await expectRefused(path.join(dir, 'tail.json.gz'), 'corrupt_file', /damaged or truncated/);
   });
 });

@@ -23,7 +23,7 @@ import { readRestoreHistory } from '../../src-main/snapshots/restore-journal';
  * and a damaged snapshot must never be restored over the live data.
  * The folder is built once (beforeAll) in a folder this file removes itself.
  */
-const SEED = Number(process.env.STRATA_CORRUPT_SEED ?? Date.now() % 2 ** 31);
+const SEED = Number(process.env.STRATA_CORRUPT_SEED ?? 1);
 const random = seededRandom(SEED);
 
 let dataDir: string;

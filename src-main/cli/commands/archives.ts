@@ -9,6 +9,7 @@ import {
   exportSettings,
   importSettings,
   previewSettingsImport,
+  retentionCandidates,
   type SettingsImportPreview,
 } from '../../settings-transfer';
 import { exportAllJson, importAllJson } from '../../full-export';
@@ -129,29 +130,54 @@ function describeChanges(p: SettingsImportPreview): string {
     ...block('favorite actions', p.favoriteActions),
     ...block('extension data', p.extensionData),
     ...(p.keptSecrets.length ? [`kept (secret, not in file): ${p.keptSecrets.join(', ')}`] : []),
+    ...describeBackupChanges(p.backup),
   ].join('\n');
+}
+
+const shown = (v: unknown) => (v === null ? 'none' : JSON.stringify(v));
+
+/** The backup config values a settings file changes, one per line, and what they would delete. */
+function describeBackupChanges(b: SettingsImportPreview['backup']): string[] {
+  if (!b) return [];
+  const lines = ['backup schedule and retention:'];
+  for (const c of b.changes) lines.push(`  ~ ${c.path}: ${shown(c.before)} -> ${shown(c.after)}`);
+  if (b.wouldDelete.length > 0) {
+    lines.push(`warning: this retention would delete ${b.wouldDelete.length} existing snapshot(s):`);
+    for (const d of b.wouldDelete) lines.push(`  - ${d.id} (${d.tier}, ${new Date(d.createdAt).toISOString()})`);
+  }
+  if (b.turnsOffBackups) lines.push('warning: this turns automatic backups off');
+  if (b.confirmationRequired) lines.push('importing needs --accept-backup-changes');
+  return lines;
 }
 
 export const settingsImportCommand = defineCommand({
   name: 'settings import',
   summary: 'Import a settings file: merge (default) or --replace; --dry-run only shows the changes.',
-  usage: 'settings import FILE [--dry-run] [--replace]',
+  usage: 'settings import FILE [--dry-run] [--replace] [--accept-backup-changes]',
   options: {
     'dry-run': { type: 'boolean', description: 'show what would be added, changed and removed; change nothing' },
     replace: { type: 'boolean', description: 'make settings, prompts and actions exactly those in the file' },
+    'accept-backup-changes': {
+      type: 'boolean',
+      description: "apply the file's backup retention even though it deletes existing snapshots",
+    },
   },
   args: z.object({
     positionals: onePositional('settings file'),
     'dry-run': z.boolean().optional(),
     replace: z.boolean().optional(),
+    'accept-backup-changes': z.boolean().optional(),
   }),
   async run(ctx, a) {
     const mode = a.replace ? 'replace' : 'merge';
     return withApp(ctx, async (app) => {
+      const backup = { snapshots: retentionCandidates(await app.snapshots.list()), now: app.clock.now() };
       if (a['dry-run'])
-        return { ...previewSettingsImport(app.db, a.positionals, { mode }), applied: false, dryRun: true };
+        return { ...previewSettingsImport(app.db, a.positionals, { mode, backup }), applied: false, dryRun: true };
       const result = await importSettings(app.db, a.positionals, {
         mode,
+        backup,
+        acceptBackupChanges: a['accept-backup-changes'] ?? false,
         beforeImport: async () => {
           await app.beforeRiskyWrite('Before settings import');
         },

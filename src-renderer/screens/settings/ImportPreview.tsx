@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ImportMode, SettingsChange } from '../../api/types';
 import { useSettings } from '../../store/settings';
 import { useUi } from '../../store/ui';
@@ -14,19 +14,25 @@ const CHANGE_TEXT: Record<SettingsChange['change'], string> = {
 export function ImportPreview() {
   const { pending, applying, setMode, applyImport, cancelImport } = useSettings();
   const headingRef = useRef<HTMLHeadingElement>(null);
+  const preview = pending?.preview ?? null;
+  // The confirmation belongs to one preview: another mode or file must be confirmed again.
+  const [acceptedFor, setAcceptedFor] = useState<typeof preview>(null);
+  const acceptBackup = preview !== null && acceptedFor === preview;
 
   useEffect(() => {
     headingRef.current?.focus();
   }, []);
 
   if (!pending) return null;
-  const { preview, mode, fileName, loading } = pending;
+  const { mode, fileName, loading } = pending;
+  const needsConfirmation = preview?.backup?.confirmationRequired ?? false;
+  const deleted = preview?.backup?.snapshotsDeleted.length ?? 0;
   const visible = preview ? preview.changes.filter((c) => c.change !== 'unchanged') : [];
   // Values are shown only when the other side sends them (secrets never are).
   const withValues = visible.some((c) => c.before !== null || c.after !== null);
 
   async function apply() {
-    await applyImport();
+    await applyImport({ acceptBackupChanges: needsConfirmation && acceptBackup });
     if (!useSettings.getState().pending && !useSettings.getState().transferError)
       useUi.getState().notify('ok', 'Settings imported.');
   }
@@ -110,11 +116,26 @@ export function ImportPreview() {
         </div>
       )}
       {preview && visible.length === 0 && <p className="muted">Nothing would change: your settings already match.</p>}
+      {preview && needsConfirmation && (
+        <p className="alert alert-error">
+          <label>
+            <input
+              type="checkbox"
+              checked={acceptBackup}
+              onChange={(e) => setAcceptedFor(e.target.checked ? preview : null)}
+              aria-describedby="preview-heading"
+            />{' '}
+            {deleted > 0
+              ? `I understand: the imported backup retention deletes ${deleted} existing backup${deleted === 1 ? '' : 's'}.`
+              : 'I understand: the imported backup retention can delete existing backups.'}
+          </label>
+        </p>
+      )}
       <div className="btn-row">
         <button
           type="button"
           className="btn btn-primary"
-          disabled={!preview || loading || applying}
+          disabled={!preview || loading || applying || (needsConfirmation && !acceptBackup)}
           onClick={() => void apply()}
         >
           Apply import

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir';
 import { exportSettings, importSettings, previewSettingsImport } from '../../src-main/settings-transfer';
 import type { StrataDatabase } from '../../src-main/db';
-import { contentDigest, openFolder } from './helpers';
+import { contentDigest, openFolder } from '../archives/helpers';
 
 async function seeded(dir: string): Promise<StrataDatabase> {
   const db = await openFolder(dir);
