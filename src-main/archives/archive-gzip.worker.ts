@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { gzipSync } from 'fflate';
 import { toErrorPayload } from '../core/errors';
-import { lowerThisThreadPriority } from './worker-host';
+import { lowerThisThreadPriority } from '../core/worker-rpc';
 
 /** One compressor of a streamed export: each batch it receives comes back as a complete gzip member. */
 const { level } = workerData as { level: number };

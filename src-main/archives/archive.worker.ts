@@ -1,4 +1,4 @@
-import { hostTransferJob } from './worker-host';
+import { hostWorkerJob as hostTransferJob } from '../core/worker-rpc';
 import { exportSession, type ExportSessionJob } from './export-core';
 import { importSession, type ArchiveSummary, type ImportSessionJob } from './import-core';
 

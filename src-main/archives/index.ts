@@ -5,11 +5,11 @@ import { StrataError } from '../core/errors';
 import type { ExportSessionJob, SessionExportResult } from './export-core';
 import type { ArchiveSummary, ImportSessionJob, SessionImportResult } from './import-core';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './gzip-stream';
-import { runTransferWorker, type TransferProgress } from './worker-client';
+import { runWorker as runTransferWorker, type WorkerProgress as TransferProgress } from '../core/worker-rpc';
 
 export type { SessionExportResult } from './export-core';
 export type { ArchiveSummary, SessionImportResult } from './import-core';
-export type { TransferProgress } from './worker-client';
+export type { WorkerProgress as TransferProgress } from '../core/worker-rpc';
 export { ARCHIVE_FORMAT, ARCHIVE_VERSION, ARCHIVE_LIMITS } from './format';
 export { RESTORED_SUFFIX } from './import-core';
 export { DEFAULT_MAX_DECOMPRESSED_BYTES } from './gzip-stream';

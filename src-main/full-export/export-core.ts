@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { readSchemaVersion } from '../db/migrator';
 import { countRows, iterateTableRows, listTables } from '../db/repositories/transfer';
 import { writeExportFile } from '../archives/export-file';
-import type { Progress } from '../archives/worker-host';
+import type { Progress } from '../core/worker-rpc';
 import { FULL_EXPORT_FORMAT, FULL_EXPORT_VERSION, toExportValue } from './format';
 
 export interface ExportAllJob {

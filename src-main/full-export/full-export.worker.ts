@@ -1,4 +1,4 @@
-import { hostTransferJob } from '../archives/worker-host';
+import { hostWorkerJob as hostTransferJob } from '../core/worker-rpc';
 import { exportAll, type ExportAllJob } from './export-core';
 import { importAll, type ImportAllJob } from './import-core';
 

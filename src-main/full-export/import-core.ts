@@ -6,7 +6,7 @@ import { MIGRATIONS, LATEST_SCHEMA_VERSION } from '../db/migrations';
 import { deleteAllRows, listTables, rowInserter, type TableInfo } from '../db/repositories/transfer';
 import { gunzipFileToText, gunzipFileToTextStreaming } from '../archives/gzip-stream';
 import { describePath, JsonStreamSplitter, type PathElement } from '../archives/json-stream';
-import type { Progress } from '../archives/worker-host';
+import type { Progress } from '../core/worker-rpc';
 import {
   columnsSchema,
   FULL_EXPORT_FORMAT,

@@ -8,7 +8,7 @@ import { dataPaths } from '../core/paths';
 import { openRaw } from '../db/connection';
 import { userDataRowCount } from '../db/repositories/transfer';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../archives/gzip-stream';
-import { runTransferWorker, type TransferProgress } from '../archives/worker-client';
+import { runWorker as runTransferWorker, type WorkerProgress as TransferProgress } from '../core/worker-rpc';
 import type { ExportAllJob, ExportAllResult } from './export-core';
 import type { ImportAllJob, ImportAllResult } from './import-core';
 
