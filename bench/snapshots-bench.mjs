@@ -337,7 +337,7 @@ export async function run(opts) {
       const result = await delays.restoreWithPreRestore.around(async () => {
         const res = await delays.restore.around(() => app.snapshots.restore(sidecar.id));
         restoredAt = performance.now();
-        // The pinned pre-restore snapshot is compressed in the background right after the swap.
+        // The pinned pre-restore snapshot is compressed in the background right after the restore commits.
         await app.snapshots.idle();
         return res;
       });
@@ -399,7 +399,7 @@ export async function run(opts) {
             passFail(goals.snapshotRatio.pass),
           ],
           [
-            'restore (s, live file swapped + reopened) vs gunzip + cp',
+            'restore (s, written into the live database + reopened) vs gunzip + cp',
             secs(m.restore),
             secs(m.baseRestore),
             round(restoreRatio),
