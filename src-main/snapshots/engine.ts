@@ -64,6 +64,8 @@ interface CreateOptions {
   tier: SnapshotTier;
   label?: string | null;
   operationId?: string;
+  /** Kept by retention whatever its tier (safety snapshots before risky writes); default: by tier. */
+  pinned?: boolean;
   /** Internal: snapshot a closed private file (a restore's old database) instead of the live one. */
   staticSource?: string;
   id?: string;
@@ -146,7 +148,12 @@ export class SnapshotEngine {
     return summarizeDatabase(db.connection).fingerprint !== newest.source.fingerprint;
   }
 
-  create(opts: { tier: SnapshotTier; label?: string | null; operationId?: string }): Promise<SnapshotSidecar> {
+  create(opts: {
+    tier: SnapshotTier;
+    label?: string | null;
+    operationId?: string;
+    pinned?: boolean;
+  }): Promise<SnapshotSidecar> {
     return this.exclusive(`snapshot:${opts.tier}`, () => this.createNow(opts));
   }
 
@@ -169,7 +176,7 @@ export class SnapshotEngine {
         id,
         tier: opts.tier,
         label: opts.label?.trim() ? opts.label.trim() : null,
-        pinned: isPinnedTier(opts.tier),
+        pinned: opts.pinned ?? isPinnedTier(opts.tier),
         createdAt: new Date(createdAt).toISOString(),
         source: {
           file: path.basename(this.opts.live.file),

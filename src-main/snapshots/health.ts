@@ -39,6 +39,8 @@ export interface HealthSnapshot {
   storedBytes: number;
   good: boolean;
   pinned: boolean;
+  /** When its stored bytes were last read back in full (creation, verify or drill). */
+  lastReadAt?: number;
 }
 
 export interface HealthInput {
@@ -49,16 +51,27 @@ export interface HealthInput {
   disk: { freeBytes: number; totalBytes: number } | null;
   lastVerify: { at: number; ok: boolean; id: string } | null;
   lastDrill: { at: number; ok: boolean; id: string; message?: string } | null;
+  /** The last successful restore drill, also when its snapshot has been pruned since. */
+  lastDrillRunAt?: number | null;
   pausedForDisk?: boolean;
+  /** strata.db is gone while snapshots of it exist: nothing is protected until it is restored. */
+  databaseMissing?: boolean;
 }
 
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 
 /** Pure: judges backup health from facts gathered by the engine. */
 export function computeHealth(input: HealthInput): HealthReport {
   const { now, config, snapshots, scheduler, disk } = input;
   const errors: string[] = [];
   const warnings: string[] = [];
+  if (input.databaseMissing) {
+    errors.push(
+      'The database file strata.db is missing, but backups of it exist. Nothing is being backed up until it is back: ' +
+        'open Restore and pick a point in time (or run `strata restore <id>`, see `strata list`).',
+    );
+  }
 
   const lastSuccessByTier = Object.fromEntries(TIERS.map((t) => [t, null])) as Record<Tier, number | null>;
   let oldestAt: number | null = null;
@@ -143,6 +156,32 @@ export function computeHealth(input: HealthInput): HealthReport {
     warnings.push(
       `The last restore drill (backup ${input.lastDrill.id}, ${describeWhen(input.lastDrill.at, now)}) failed${why}`,
     );
+  }
+  // Drills and the rolling verify only prove something if they keep running.
+  const oldestGoodAt = snapshots
+    .filter((s) => s.good)
+    .reduce<number | null>((min, s) => (min === null ? s.createdAt : Math.min(min, s.createdAt)), null);
+  if (config.enabled && config.drillIntervalDays > 0 && oldestGoodAt !== null) {
+    const drillLimit = 2 * config.drillIntervalDays * DAY;
+    const lastDrillAt = input.lastDrillRunAt ?? null;
+    if (lastDrillAt !== null && now - lastDrillAt > drillLimit) {
+      warnings.push(
+        `The last successful restore drill was ${formatAge(now - lastDrillAt)} ago; drills should run every ${plural(config.drillIntervalDays, 'day')}.`,
+      );
+    } else if (lastDrillAt === null && now - oldestGoodAt > drillLimit) {
+      warnings.push(
+        `No restore drill has succeeded since the first backup ${formatAge(now - oldestGoodAt)} ago; drills should run every ${plural(config.drillIntervalDays, 'day')}.`,
+      );
+    }
+  }
+  if (config.enabled && config.verifyPeriodDays > 0) {
+    const limit = config.verifyPeriodDays * DAY;
+    const unread = snapshots.filter((s) => s.lastReadAt !== undefined && now - s.lastReadAt > limit);
+    if (unread.length > 0) {
+      warnings.push(
+        `${plural(unread.length, 'backup')} ${unread.length === 1 ? 'has' : 'have'} not been read back and verified in more than ${plural(config.verifyPeriodDays, 'day')}.`,
+      );
+    }
   }
   if (failedCount > 0) {
     warnings.push(

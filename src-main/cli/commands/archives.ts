@@ -12,7 +12,7 @@ import {
   type SettingsImportPreview,
 } from '../../settings-transfer';
 import { exportAllJson, importAllJson } from '../../full-export';
-import { runAppDataRetention } from '../../app-retention';
+import { runAppDataCleanup } from '../../app-data-cleanup';
 
 const outFile = z.string({ error: '--out FILE is required' }).min(1, '--out FILE is required');
 
@@ -74,7 +74,9 @@ export const sessionImportCommand = defineCommand({
         ...(a['max-bytes'] !== undefined ? { maxDecompressedBytes: a['max-bytes'] } : {}),
         onProgress: progressTo(ctx, 'import'),
         // Once the archive checked out: a snapshot, so the import can be undone from Backups.
-        beforeImport: () => app.beforeRiskyWrite('Before archive import'),
+        beforeImport: async () => {
+          await app.beforeRiskyWrite('Before archive import');
+        },
       }),
     );
   },
@@ -150,7 +152,9 @@ export const settingsImportCommand = defineCommand({
         return { ...previewSettingsImport(app.db, a.positionals, { mode }), applied: false, dryRun: true };
       const result = await importSettings(app.db, a.positionals, {
         mode,
-        beforeImport: () => app.beforeRiskyWrite('Before settings import'),
+        beforeImport: async () => {
+          await app.beforeRiskyWrite('Before settings import');
+        },
       });
       return { ...result, dryRun: false };
     });
@@ -209,7 +213,7 @@ export const retentionRunCommand = defineCommand({
   options: { 'dry-run': { type: 'boolean', description: 'only count what would be deleted' } },
   args: z.object({ positionals: noPositionals, 'dry-run': z.boolean().optional() }),
   async run(ctx, a) {
-    return withApp(ctx, (app) => runAppDataRetention(app.db, { dryRun: a['dry-run'] ?? false }));
+    return withApp(ctx, (app) => runAppDataCleanup(app.db, { dryRun: a['dry-run'] ?? false }));
   },
   print: (r) =>
     [

@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { StrataError } from '../core/errors';
+import type { DataPaths } from '../core/paths';
+import { SnapshotEngine, type SnapshotEngineOptions } from '../snapshots/engine';
+
+/** True when there is no live database to open (no file, or an empty one with no WAL to replay). */
+export function isDatabaseMissing(dbFile: string): boolean {
+  const size = (file: string) => {
+    try {
+      return fs.statSync(file).size;
+    } catch {
+      return -1;
+    }
+  };
+  const main = size(dbFile);
+  return main < 0 || (main === 0 && size(`${dbFile}-wal`) <= 0);
+}
+
+/**
+ * True when the backups folder holds anything that may be a snapshot: a sidecar, a stored file,
+ * or an old database a restore set aside. Read from the files themselves, not the listing, so a
+ * snapshot whose sidecar is damaged still counts as history.
+ */
+export function hasSnapshotHistory(backupsDir: string): boolean {
+  const dir = path.join(backupsDir, 'snapshots');
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return false;
+  }
+  return names.some((n) => !n.startsWith('.') && /\.(json|db\.gz|pending\.db)$/.test(n));
+}
+
+export function databaseMissingError(paths: DataPaths): StrataError {
+  return new StrataError(
+    'database_missing',
+    `The database ${path.basename(paths.database)} is missing from ${paths.root}, but that folder has snapshots of it. ` +
+      'Strata will not start over with an empty database over your history. ' +
+      'Run `strata restore <id>` (see `strata list` for the ids) to bring it back, or use Restore in the app.',
+  );
+}
+
+/**
+ * The engine, refusing new snapshots of the live database while it is missing: snapshotting the
+ * file would create an empty database over the history. Restores, and the snapshots a restore
+ * takes internally, are not affected.
+ */
+export class GuardedSnapshotEngine extends SnapshotEngine {
+  constructor(
+    private readonly refusal: () => StrataError | null,
+    opts: SnapshotEngineOptions,
+  ) {
+    super(opts);
+  }
+
+  override create(opts: Parameters<SnapshotEngine['create']>[0]): ReturnType<SnapshotEngine['create']> {
+    const why = this.refusal();
+    return why ? Promise.reject(why) : super.create(opts);
+  }
+}
