@@ -72,6 +72,22 @@ export function backgroundJobs(deps: BackgroundJobDeps): SchedulerJob[] {
       }),
     },
     {
+      name: 'cleanup',
+      schedule: { kind: 'interval', everyMs: DAY_MS },
+      startDelayMs: HOUSEKEEPING_START_DELAY_MS,
+      enabled: () => deps.db() !== null,
+      run: remembered('cleanup', async (signal) => {
+        const db = deps.db();
+        if (!db) throw new StrataError('restoring', 'The database is being restored.');
+        const result = await runAppDataCleanup(db, { now: deps.clock.now(), signal });
+        deps.logger.info('app-data cleanup ran', {
+          deleted: result.tables.map((t) => `${t.table}:${t.deleted}`).join(','),
+          bytesReclaimed: result.vacuum.bytesReclaimed,
+        });
+        return result.tables.some((t) => t.deleted > 0) ? 'done' : 'skipped';
+      }),
+    },
+    {
       name: 'verify',
       schedule: { kind: 'interval', everyMs: DAY_MS },
       startDelayMs: HOUSEKEEPING_START_DELAY_MS,
@@ -88,22 +104,6 @@ export function backgroundJobs(deps: BackgroundJobDeps): SchedulerJob[] {
           signal,
         ),
       ),
-    },
-    {
-      name: 'cleanup',
-      schedule: { kind: 'interval', everyMs: DAY_MS },
-      startDelayMs: HOUSEKEEPING_START_DELAY_MS,
-      enabled: () => deps.db() !== null,
-      run: remembered('cleanup', async (signal) => {
-        const db = deps.db();
-        if (!db) throw new StrataError('restoring', 'The database is being restored.');
-        const result = await runAppDataCleanup(db, { now: deps.clock.now(), signal });
-        deps.logger.info('app-data cleanup ran', {
-          deleted: result.tables.map((t) => `${t.table}:${t.deleted}`).join(','),
-          bytesReclaimed: result.vacuum.bytesReclaimed,
-        });
-        return result.tables.some((t) => t.deleted > 0) ? 'done' : 'skipped';
-      }),
     },
   ];
 }
