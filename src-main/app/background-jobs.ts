@@ -3,7 +3,13 @@ import { StrataError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { StrataDatabase } from '../db';
 import { runAppDataCleanup } from '../app-data-cleanup';
-import { calendarPatterns, type BackupConfig, type SnapshotEngine, type SnapshotEntry } from '../snapshots';
+import {
+  BackupScheduler,
+  calendarPatterns,
+  type BackupConfig,
+  type SnapshotEngine,
+  type SnapshotEntry,
+} from '../snapshots';
 import type { JobOutcome, SchedulerJob } from '../snapshots/scheduler';
 import { runRollingVerify } from './rolling-verify';
 
@@ -120,4 +126,15 @@ export function initialLastSuccess(list: SnapshotEntry[], jobRuns: Record<string
   }
   for (const job of REMEMBERED_JOBS) if (jobRuns[job] !== undefined) later(job, jobRuns[job]);
   return out;
+}
+
+/** The one scheduler, with every job armed from where it left off. */
+export function createBackgroundScheduler(deps: BackgroundJobDeps, jobRuns: Record<string, number>): BackupScheduler {
+  return new BackupScheduler({
+    clock: deps.clock,
+    logger: deps.logger,
+    jobs: backgroundJobs(deps),
+    retry: deps.config().retry,
+    initialLastSuccess: initialLastSuccess(deps.snapshots.store.list(), jobRuns),
+  });
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StrataError } from '../core/errors';
+import type { Logger } from '../core/logger';
 import type { DataPaths } from '../core/paths';
 import { SnapshotEngine, type SnapshotEngineOptions } from '../snapshots/engine';
 
@@ -31,6 +32,22 @@ export function hasSnapshotHistory(backupsDir: string): boolean {
     return false;
   }
   return names.some((n) => !n.startsWith('.') && /\.(json|db\.gz|pending\.db)$/.test(n));
+}
+
+/**
+ * A `-wal` whose database file is gone can never be replayed, but SQLite would apply it to
+ * whatever file comes next under that name, and a restore refuses to swap over a WAL. It is
+ * renamed aside (kept: it may be someone's evidence), and the shared-memory index, which holds
+ * no data, is removed. Only the lock holder may do this.
+ */
+export function setAsideOrphanedWal(dbFile: string, now: number, logger: Logger): void {
+  const wal = `${dbFile}-wal`;
+  if (fs.existsSync(wal)) {
+    const aside = `${wal}.orphaned-${new Date(now).toISOString().replace(/[:.]/g, '')}`;
+    fs.renameSync(wal, aside);
+    logger.warn('a write-ahead log without its database was set aside', { file: path.basename(aside) });
+  }
+  fs.rmSync(`${dbFile}-shm`, { force: true });
 }
 
 export function databaseMissingError(paths: DataPaths): StrataError {

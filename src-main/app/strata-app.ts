@@ -9,7 +9,7 @@ import { APP_VERSION } from '../core/app-version';
 import { StrataDatabase } from '../db';
 import {
   BACKUP_CONFIG_KEY,
-  BackupScheduler,
+  type BackupScheduler,
   type SnapshotEngine,
   mergeBackupConfig,
   parseBackupConfig,
@@ -23,10 +23,16 @@ import {
 } from '../snapshots';
 import type { Tier } from '../snapshots/config';
 import { StrataEvents } from './events';
-import { backgroundJobs, initialLastSuccess } from './background-jobs';
+import { createBackgroundScheduler } from './background-jobs';
 import { DiskGuard, estimateRunBytesFor } from './disk-guard';
 import { HealthPublisher, gatherHealth } from './health-gathering';
-import { GuardedSnapshotEngine, databaseMissingError, hasSnapshotHistory, isDatabaseMissing } from './missing-database';
+import {
+  GuardedSnapshotEngine,
+  databaseMissingError,
+  hasSnapshotHistory,
+  isDatabaseMissing,
+  setAsideOrphanedWal,
+} from './missing-database';
 
 export type AppOwner = 'app' | 'host' | 'cli';
 
@@ -90,6 +96,8 @@ export class StrataApp {
           this.liveDb = null;
         },
         reopen: async (beforeMigrate) => {
+          // A restore that failed before its swap must not leave an empty database behind.
+          if (this.databaseMissing && isDatabaseMissing(this.paths.database)) return;
           this.liveDb = await this.openDatabase(beforeMigrate);
           this.databaseMissing = false;
         },
@@ -137,6 +145,7 @@ export class StrataApp {
         // Opening would create an empty database, which the next snapshot would then store as the present.
         if (!(opts.allowMissingDatabase ?? opts.owner !== 'cli')) throw databaseMissingError(paths);
         app.databaseMissing = true;
+        if (lock) setAsideOrphanedWal(paths.database, app.clock.now(), app.logger);
         app.logger.error('the database is missing; waiting for a restore', { folder: paths.root });
         return app;
       }
@@ -231,20 +240,17 @@ export class StrataApp {
 
   private startBackgroundJobs(): void {
     const config = () => this.backupConfig();
-    this.scheduler = new BackupScheduler({
-      clock: this.clock,
-      logger: this.logger,
-      jobs: backgroundJobs({
+    this.scheduler = createBackgroundScheduler(
+      {
         config,
         snapshots: this.snapshots,
         scheduledSnapshot: (tier) => this.scheduledSnapshot(tier),
         db: () => this.liveDb,
         clock: this.clock,
         logger: this.logger,
-      }),
-      retry: config().retry,
-      initialLastSuccess: initialLastSuccess(this.snapshots.store.list(), this.liveDb?.metadata.jobRuns() ?? {}),
-    });
+      },
+      this.liveDb?.metadata.jobRuns() ?? {},
+    );
     this.scheduler.onChange(() => {
       if (!this.closing && this.liveDb) void this.healthPublisher.publish();
     });

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one state machine (queue, timers, retries, pause/abort, catch-up)
+// whose rules depend on each other; split, each half would have to know the other's invariants.
 import { Cron } from 'croner';
 import type { Clock } from '../core/clock';
 import { StrataError, toErrorPayload } from '../core/errors';

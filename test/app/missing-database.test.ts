@@ -57,6 +57,24 @@ describe('a data folder whose strata.db is gone but which has snapshots', () => 
     expect(sessions).toHaveLength(8);
   }, 120_000);
 
+  it('a write-ahead log left without its database is set aside (kept), so the restore can swap', async () => {
+    const { dir, snap, hash } = await folderWithSnapshot();
+    removeDatabase(dir);
+    const leftover = Buffer.from('not replayable without its database '.repeat(100));
+    fs.writeFileSync(`${dbFileOf(dir)}-wal`, leftover);
+    fs.writeFileSync(`${dbFileOf(dir)}-shm`, Buffer.alloc(32_768));
+    const refused = await strata(dir, ['sessions', 'list']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/strata restore/);
+
+    const restored = await strata(dir, ['restore', snap.id, '--yes']);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(contentHash(dbFileOf(dir))).toBe(hash);
+    const aside = fs.readdirSync(dir).filter((n) => n.startsWith('strata.db-wal.orphaned-'));
+    expect(aside).toHaveLength(1);
+    expect(fs.readFileSync(path.join(dir, aside[0]!))).toEqual(leftover);
+  }, 120_000);
+
   it('a folder with no snapshots still starts fresh (a new install)', async () => {
     const dir = tempDir('strata-new-');
     const r = await strataJson<unknown[]>(dir, ['sessions', 'list']);
