@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StrataApp } from '../../src-main/app/strata-app';
+import { createHandlers } from '../../src-main/contract/handlers';
+import { TransferRegistry } from '../../src-main/contract/transfers';
 import { ManualClock } from '../../src-main/core/clock';
 import type { SnapshotSidecar } from '../../src-main/snapshots';
 import { tempDir } from '../helpers/temp-dir';
@@ -118,5 +120,30 @@ describe('a data folder whose strata.db is gone but which has snapshots', () => 
       await app.close();
     }
     expect(fs.readdirSync(path.join(dir, 'backups', 'snapshots')).some((n) => n.endsWith('.pending.db'))).toBe(false);
+  }, 120_000);
+
+  it('over the contract, the screens get `database_missing` for data and an explaining health report', async () => {
+    const { dir, snap } = await folderWithSnapshot();
+    removeDatabase(dir);
+    const app = await StrataApp.open({ dataDir: dir, owner: 'host', diskProbe: roomyDisk });
+    try {
+      const h = createHandlers(app, { transfers: TransferRegistry.open(app.paths.transfers) });
+      const sessions = await h.run('listSessions', {});
+      // What App.tsx keys on to open the Restore screen with this explanation.
+      expect(sessions).toMatchObject({ ok: false, error: { code: 'database_missing' } });
+      expect(sessions.ok ? '' : sessions.error.message).toMatch(/strata restore/);
+      const health = await h.run('getHealth', {});
+      expect(health).toMatchObject({ ok: true, result: { status: 'error' } });
+      const listed = await h.run('listSnapshots', {});
+      expect(listed).toMatchObject({ ok: true, result: { snapshots: [{ id: snap.id }] } });
+      const backup = await h.run('createSnapshot', {});
+      expect(backup).toMatchObject({ ok: false, error: { code: 'database_missing' } });
+      expect(fs.existsSync(dbFileOf(dir))).toBe(false);
+      const restored = await h.run('restoreSnapshot', { snapshotId: snap.id });
+      expect(restored.ok, JSON.stringify(restored)).toBe(true);
+      expect(await h.run('listSessions', {})).toMatchObject({ ok: true, result: { totalSessions: 8 } });
+    } finally {
+      await app.close();
+    }
   }, 120_000);
 });
