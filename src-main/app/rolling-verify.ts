@@ -31,6 +31,9 @@ export interface PickOptions {
  * every snapshot that would pass the period before the run after next (so one missed or late run
  * still keeps the promise), topped up to an even daily share (all kept snapshots divided by the
  * runs in one period), oldest read first. A snapshot read within the last run interval is left alone.
+ * One run reads at most twice the share (at least 8): jobs run one at a time, so catching up on
+ * years of unverified snapshots in one go would hold back the snapshots themselves. Health says
+ * so meanwhile.
  */
 export function pickSnapshotsToVerify(candidates: VerifyCandidate[], opts: PickOptions): string[] {
   const { now, periodMs, runEveryMs } = opts;
@@ -43,8 +46,10 @@ export function pickSnapshotsToVerify(candidates: VerifyCandidate[], opts: PickO
     const stale = now - c.lastReadAt >= runEveryMs;
     if (due || (stale && picked.length < share)) picked.push(c.id);
   }
-  return picked;
+  return picked.slice(0, Math.max(2 * share, MIN_PER_RUN_CAP));
 }
+
+const MIN_PER_RUN_CAP = 8;
 
 export interface RollingVerifyDeps {
   list(): Promise<SnapshotEntry[]>;

@@ -110,6 +110,9 @@ describe('rolling verify', () => {
     const due = [...cands.slice(0, 89), { id: 'old', lastReadAt: now - 28.5 * DAY }];
     expect(pickSnapshotsToVerify(due, opts)).toEqual(['old', 's88', 's87']);
     expect(pickSnapshotsToVerify(cands, { ...opts, periodMs: 0 })).toEqual([]);
+    // Years of unverified snapshots are caught up a bounded batch at a time, oldest first.
+    const backlog = cands.map((c) => ({ ...c, lastReadAt: c.lastReadAt - 400 * DAY }));
+    expect(pickSnapshotsToVerify(backlog, opts)).toEqual(['s89', 's88', 's87', 's86', 's85', 's84', 's83', 's82']);
 
     // Simulated for 120 days with snapshots coming and going: nobody waits longer than the period.
     const rnd = seeded(7);
