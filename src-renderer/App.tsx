@@ -8,6 +8,7 @@ import { SessionsScreen } from './screens/SessionsScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 import { useBackups } from './store/backups';
 import { connectEvents, reloadAll } from './store/events';
+import { useSessions } from './store/sessions';
 import { screenFromHash, useUi, type Screen } from './store/ui';
 
 const SCREENS: { id: Screen; label: string }[] = [
@@ -21,6 +22,9 @@ export function App() {
   const screen = useUi((s) => s.screen);
   const setScreen = useUi((s) => s.setScreen);
   const health = useBackups((s) => s.health);
+  // strata.db is gone but backups of it exist: the only useful place is Restore, with the reason.
+  const sessionsError = useSessions((s) => s.error);
+  const databaseMissing = sessionsError?.code === 'database_missing' ? sessionsError.message : null;
   const mainRef = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
 
@@ -34,6 +38,10 @@ export function App() {
       window.removeEventListener('hashchange', onHash);
     };
   }, []);
+
+  useEffect(() => {
+    if (databaseMissing) useUi.getState().setScreen('restore');
+  }, [databaseMissing]);
 
   // Moving to another screen moves focus to its heading, so keyboard and screen-reader users land there.
   useEffect(() => {
@@ -80,6 +88,13 @@ export function App() {
       <main id="main" ref={mainRef} className="main" tabIndex={-1}>
         {screen === 'sessions' && <SessionsScreen />}
         {screen === 'backups' && <BackupsScreen />}
+        {screen === 'restore' && databaseMissing && (
+          <div className="alert alert-error" role="alert">
+            <strong>Your database is missing</strong>
+            <span>{databaseMissing}</span>
+            <span>Pick a point in time below to bring your data back.</span>
+          </div>
+        )}
         {screen === 'restore' && <RestoreScreen />}
         {screen === 'settings' && <SettingsScreen />}
       </main>

@@ -5,55 +5,36 @@ import { acquireDataLock, type DataLock } from '../core/data-lock';
 import { StrataError } from '../core/errors';
 import { silentLogger, type Logger } from '../core/logger';
 import { dataPaths, type DataPaths } from '../core/paths';
-import { ensurePrivateDataFolders } from '../core/private-files';
 import { APP_VERSION } from '../core/app-version';
 import { StrataDatabase } from '../db';
 import {
   BACKUP_CONFIG_KEY,
-  BackupScheduler,
-  SnapshotEngine,
-  calendarPatterns,
-  computeHealth,
+  type BackupScheduler,
+  type SnapshotEngine,
   mergeBackupConfig,
   parseBackupConfig,
   probeDisk,
   recoverInterruptedRestore,
   type BackupConfig,
   type DiskSpace,
-  isGoodSnapshot,
-  type DamagedEntry,
   type HealthReport,
   type RetentionPlan,
+  type SnapshotSidecar,
 } from '../snapshots';
-import { shouldPauseForDisk } from '../snapshots/retention';
-import type { SchedulerJob } from '../snapshots/scheduler';
 import type { Tier } from '../snapshots/config';
-import type { SnapshotSidecar } from '../snapshots/sidecar';
 import { StrataEvents } from './events';
-import { AppRetentionJob } from '../app-retention';
+import { createBackgroundScheduler } from './background-jobs';
+import { DiskGuard, estimateRunBytesFor } from './disk-guard';
+import { HealthPublisher, gatherHealth } from './health-gathering';
+import {
+  GuardedSnapshotEngine,
+  databaseMissingError,
+  hasSnapshotHistory,
+  isDatabaseMissing,
+  setAsideOrphanedWal,
+} from './missing-database';
 
 export type AppOwner = 'app' | 'host' | 'cli';
-
-/**
- * Snapshots that cannot be read are never silently left out: health names them, and a stored
- * file that lost its metadata still counts as a backup that exists.
- */
-function withDamagedSnapshots(report: HealthReport, damaged: DamagedEntry[]): HealthReport {
-  if (!damaged.length) return report;
-  const recoverable = damaged.filter((d) => d.recoverable).length;
-  const reason =
-    `${damaged.length} snapshot${damaged.length === 1 ? '' : 's'} cannot be read (${damaged[0]!.reason}` +
-    `${damaged.length > 1 ? ', …' : ''}). ` +
-    (recoverable
-      ? "Run 'strata verify --all' to rebuild the metadata from the stored data."
-      : 'Check the backup folder.');
-  const reasons = report.reasons.filter((r) => !(recoverable && /no backup yet/i.test(r)));
-  return {
-    ...report,
-    status: report.status === 'error' || report.newestGoodAt === null ? 'error' : 'warning',
-    reasons: [reason, ...reasons],
-  };
-}
 
 export interface StrataAppOptions {
   dataDir: string;
@@ -65,15 +46,20 @@ export interface StrataAppOptions {
   /** Take the data-folder lock even as the CLI (commands that replace the database file). */
   exclusive?: boolean;
   diskProbe?: (dir: string) => Promise<DiskSpace>;
-  /** Extra jobs from other capabilities (for example app-data retention), run by the same scheduler. */
-  extraJobs?: (app: StrataApp) => SchedulerJob[];
+  /**
+   * When strata.db is missing but snapshots exist, open without a live database (so a restore can
+   * bring it back) instead of refusing with `database_missing`. The app and host default to true:
+   * they start and show the Restore screen. Never is an empty database created over history.
+   */
+  allowMissingDatabase?: boolean;
 }
 
 const CLOSE_WAIT_MS = 30_000;
 
 /**
  * The composition root: one per running desktop app, headless host or CLI command. It owns the
- * live database, the snapshot engine and the scheduler, and is what the typed contract serves.
+ * live database, the snapshot engine and the one scheduler, and is what the typed contract serves.
+ * The policies live next to it: disk-guard.ts, health-gathering.ts, background-jobs.ts.
  */
 export class StrataApp {
   readonly events = new StrataEvents();
@@ -82,10 +68,10 @@ export class StrataApp {
   readonly clock: Clock;
   readonly logger: Logger;
   private liveDb: StrataDatabase | null = null;
+  private databaseMissing = false;
   private scheduler: BackupScheduler | null = null;
-  private appRetention: AppRetentionJob | null = null;
-  private pausedForDisk = false;
-  private lastHealthStatus: HealthReport['status'] | null = null;
+  private readonly diskGuard: DiskGuard;
+  private readonly healthPublisher: HealthPublisher;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -95,7 +81,7 @@ export class StrataApp {
     this.paths = dataPaths(opts.dataDir);
     this.clock = opts.clock ?? systemClock;
     this.logger = opts.logger ?? silentLogger;
-    this.snapshots = new SnapshotEngine({
+    this.snapshots = new GuardedSnapshotEngine(() => (this.databaseMissing ? databaseMissingError(this.paths) : null), {
       backupsDir: this.paths.backups,
       clock: this.clock,
       logger: this.logger,
@@ -103,27 +89,43 @@ export class StrataApp {
       live: {
         file: this.paths.database,
         current: () => this.liveDb,
+        // The scheduler is paused first (onRestoreStart), and jobs that touch the database
+        // directly stop between two committed batches, so closing here cuts nothing in half.
         close: async () => {
-          // Retention deletes in batches between awaits; let the current run finish first.
-          this.appRetention?.stop();
-          await this.appRetention?.whenIdle();
           this.liveDb?.close();
           this.liveDb = null;
         },
         reopen: async (beforeMigrate) => {
+          // A restore that failed before its swap must not leave an empty database behind.
+          if (this.databaseMissing && isDatabaseMissing(this.paths.database)) return;
           this.liveDb = await this.openDatabase(beforeMigrate);
-          if (this.scheduler && !this.closing) this.appRetention?.start();
+          this.databaseMissing = false;
         },
       },
       diskProbe: (dir) => (opts.diskProbe ?? probeDisk)(dir),
       onRestoreStart: () => void this.scheduler?.pause(),
-      onRestoreEnd: () => this.scheduler?.resume(),
+      onRestoreEnd: () => {
+        // A folder opened without its database starts its background jobs once a restore brought it back.
+        if (!this.scheduler && this.liveDb && this.opts.startBackgroundJobs && !this.closing) {
+          this.startBackgroundJobs();
+        } else this.scheduler?.resume();
+      },
+    });
+    this.diskGuard = new DiskGuard({
+      disk: () => this.disk(),
+      prune: () => this.prune({ dryRun: false }),
+      logger: this.logger,
+    });
+    this.healthPublisher = new HealthPublisher(this.events, this.logger, () => this.health());
+    // A new snapshot may be the first one a waiting job (the restore drill) needs.
+    this.events.on('progress', (p) => {
+      if (p.kind === 'snapshot' && p.finished && !p.error) this.scheduler?.wake();
     });
   }
 
   static async open(opts: StrataAppOptions): Promise<StrataApp> {
     const paths = dataPaths(opts.dataDir);
-    ensurePrivateDataFolders(paths);
+    fs.mkdirSync(paths.root, { recursive: true });
     const takeLock = opts.owner !== 'cli' || opts.exclusive === true;
     const lock = takeLock
       ? acquireDataLock(paths.lockFile, opts.owner === 'cli' ? 'the strata CLI' : `the Strata ${opts.owner}`)
@@ -139,6 +141,14 @@ export class StrataApp {
       if (lock && app.snapshots.store.pendingFiles().length) {
         // A restore was interrupted after its swap: store the old data before anything else runs.
         void app.snapshots.completePendingPreRestores();
+      }
+      if (isDatabaseMissing(paths.database) && hasSnapshotHistory(paths.backups)) {
+        // Opening would create an empty database, which the next snapshot would then store as the present.
+        if (!(opts.allowMissingDatabase ?? opts.owner !== 'cli')) throw databaseMissingError(paths);
+        app.databaseMissing = true;
+        if (lock) setAsideOrphanedWal(paths.database, app.clock.now(), app.logger);
+        app.logger.error('the database is missing; waiting for a restore', { folder: paths.root });
+        return app;
       }
       app.liveDb = await app.openDatabase(async (plan) => {
         await app.snapshots.create({
@@ -165,8 +175,9 @@ export class StrataApp {
 
   /** The live database. A restore replaces it, so never keep the object: read it here each time. */
   get db(): StrataDatabase {
-    if (!this.liveDb) throw new StrataError('restoring', 'The database is being restored. Try again in a moment.');
-    return this.liveDb;
+    if (this.liveDb) return this.liveDb;
+    if (this.databaseMissing) throw databaseMissingError(this.paths);
+    throw new StrataError('restoring', 'The database is being restored. Try again in a moment.');
   }
 
   backupConfig(): BackupConfig {
@@ -198,7 +209,7 @@ export class StrataApp {
   /** A snapshot for a scheduled tier: skipped when nothing changed or the disk is too full. */
   async scheduledSnapshot(tier: Tier): Promise<'done' | 'skipped'> {
     const config = this.backupConfig();
-    if (!config.enabled) return 'skipped';
+    if (!config.enabled || !this.liveDb) return 'skipped';
     if (!this.snapshots.hasChangedSinceNewest()) {
       // A calendar tier still gets its point in time: the unchanged newest snapshot joins it.
       if (tier === 'hourly' || tier === 'daily' || tier === 'weekly') {
@@ -206,21 +217,9 @@ export class StrataApp {
       }
       return 'skipped';
     }
-    const disk = await this.disk();
-    const expected = this.snapshots.newestGood()?.stored.sizeBytes ?? fs.statSync(this.paths.database).size;
-    if (disk && shouldPauseForDisk(disk, config.retention, expected)) {
-      // Thin first; if that is not enough, pause and say so in health instead of filling the disk.
-      await this.prune({ dryRun: false });
-      const after = await this.disk();
-      this.pausedForDisk = !!after && shouldPauseForDisk(after, config.retention, expected);
-      // Not a failure to retry: health says "paused for low disk" until space comes back.
-      if (this.pausedForDisk) {
-        this.logger.warn('backups paused: the disk is almost full');
-        return 'skipped';
-      }
-    } else {
-      this.pausedForDisk = false;
-    }
+    const expected = estimateRunBytesFor(this.paths.database, this.snapshots.newestGood()?.stored.sizeBytes ?? null);
+    // Not a failure to retry: health says "paused for low disk" until space comes back.
+    if (!(await this.diskGuard.allowRun(config.retention, expected))) return 'skipped';
     await this.snapshots.create({ tier });
     await this.prune({ dryRun: false });
     return 'done';
@@ -233,110 +232,36 @@ export class StrataApp {
     return this.snapshots.prune(this.backupConfig().retention, { dryRun: opts.dryRun, ...(disk ? { disk } : {}) });
   }
 
-  async health(): Promise<HealthReport> {
-    const list = await this.snapshots.list();
-    const latest = (pick: (s: (typeof list)[number]) => { ok: boolean; at: string; problems: string[] } | null) =>
-      list
-        .map((s) => ({ s, r: pick(s) }))
-        .filter((x) => x.r)
-        .map((x) => ({
-          at: Date.parse(x.r!.at),
-          ok: x.r!.ok,
-          id: x.s.id,
-          ...(x.r!.problems.length ? { message: x.r!.problems[0] } : {}),
-        }))
-        .sort((a, b) => b.at - a.at)[0] ?? null;
-    const report = computeHealth({
-      now: this.clock.now(),
-      config: this.backupConfig(),
-      snapshots: list.map((s) => ({
-        id: s.id,
-        tier: s.tier,
-        createdAt: Date.parse(s.createdAt),
-        storedBytes: s.stored.sizeBytes,
-        good: isGoodSnapshot(s),
-        pinned: s.pinned,
-        memberships: (s.memberships ?? []).map((m) => ({ tier: m.tier, at: Date.parse(m.at) })),
-      })),
-      scheduler: this.scheduler?.state() ?? null,
-      disk: await this.disk(),
-      lastVerify: latest((s) => s.lastVerify),
-      lastDrill: latest((s) => s.lastDrill),
-      pausedForDisk: this.pausedForDisk,
+  health(): Promise<HealthReport> {
+    return gatherHealth({
+      snapshots: this.snapshots,
+      clock: this.clock,
+      config: () => this.backupConfig(),
+      scheduler: () => this.scheduler?.state() ?? null,
+      disk: () => this.disk(),
+      pausedForDisk: () => this.diskGuard.pausedForDisk,
+      jobRuns: () => this.liveDb?.metadata.jobRuns() ?? {},
+      databaseMissing: () => this.databaseMissing,
     });
-    return withDamagedSnapshots(report, this.snapshots.scan().damaged);
-  }
-
-  private async publishHealth(): Promise<void> {
-    if (this.closing || !this.liveDb) return;
-    try {
-      const report = await this.health();
-      this.events.emit('health', report);
-      if (report.status !== 'ok' && report.status !== this.lastHealthStatus) {
-        this.events.emit('alert', {
-          level: report.status === 'error' ? 'error' : 'warning',
-          title: report.status === 'error' ? 'Strata backup failed' : 'Strata backups need attention',
-          message: report.reasons[0] ?? 'Check Backups for details.',
-        });
-      }
-      this.lastHealthStatus = report.status;
-    } catch (e) {
-      this.logger.warn('could not compute health', { error: (e as Error).message });
-    }
   }
 
   private startBackgroundJobs(): void {
     const config = () => this.backupConfig();
-    const patterns = () => calendarPatterns(config());
-    const tierJob = (tier: 'auto' | 'hourly' | 'daily' | 'weekly'): SchedulerJob => ({
-      name: tier,
-      get schedule() {
-        return tier === 'auto'
-          ? { kind: 'interval' as const, everyMs: config().autoIntervalMinutes * 60_000 }
-          : { kind: 'cron' as const, pattern: patterns()[tier] };
-      },
-      enabled: () => config().enabled && config().tiers[tier],
-      run: () => this.scheduledSnapshot(tier),
-    });
-    const jobs: SchedulerJob[] = [
-      tierJob('auto'),
-      tierJob('hourly'),
-      tierJob('daily'),
-      tierJob('weekly'),
+    this.scheduler = createBackgroundScheduler(
       {
-        name: 'drill',
-        get schedule() {
-          return { kind: 'interval' as const, everyMs: config().drillIntervalDays * 86_400_000 };
-        },
-        enabled: () => config().enabled && this.snapshots.newestGood() !== null,
-        run: async () => {
-          const r = await this.snapshots.drill();
-          if (!r.ok) throw new StrataError('drill_failed', `Restore drill of ${r.id} failed: ${r.problems.join('; ')}`);
-          return 'done';
-        },
+        config,
+        snapshots: this.snapshots,
+        scheduledSnapshot: (tier) => this.scheduledSnapshot(tier),
+        db: () => this.liveDb,
+        clock: this.clock,
+        logger: this.logger,
       },
-      ...(this.opts.extraJobs?.(this) ?? []),
-    ];
-    const initialLastSuccess: Record<string, number> = {};
-    for (const s of this.snapshots.store.list()) {
-      for (const claim of [{ tier: s.tier, at: s.createdAt }, ...(s.memberships ?? [])]) {
-        initialLastSuccess[claim.tier] = Math.max(initialLastSuccess[claim.tier] ?? 0, Date.parse(claim.at));
-      }
-      if (s.lastDrill?.ok)
-        initialLastSuccess.drill = Math.max(initialLastSuccess.drill ?? 0, Date.parse(s.lastDrill.at));
-    }
-    this.scheduler = new BackupScheduler({
-      clock: this.clock,
-      logger: this.logger,
-      jobs,
-      retry: config().retry,
-      initialLastSuccess,
+      this.liveDb?.metadata.jobRuns() ?? {},
+    );
+    this.scheduler.onChange(() => {
+      if (!this.closing && this.liveDb) void this.healthPublisher.publish();
     });
-    this.scheduler.onChange(() => void this.publishHealth());
     this.scheduler.start();
-    // Old app logs and analytics go once a day; the last run is remembered in the database.
-    this.appRetention = new AppRetentionJob({ db: () => this.db, clock: this.clock, logger: this.logger });
-    this.appRetention.start();
     // The startup tier: one snapshot each time the app starts, unless nothing changed.
     if (config().enabled && config().tiers.startup) {
       void this.scheduledSnapshot('startup').catch((e: unknown) =>
@@ -345,9 +270,12 @@ export class StrataApp {
     }
   }
 
-  /** A safety snapshot before an import or other bulk write, so it can be undone from Backups; returns it. */
+  /**
+   * A safety snapshot before an import or other bulk write, so it can be undone from Backups.
+   * Pinned: retention keeps it whatever the imported settings say about keep counts.
+   */
   beforeRiskyWrite(reason: string): Promise<SnapshotSidecar> {
-    return this.snapshots.create({ tier: 'manual', label: reason.slice(0, 200) });
+    return this.snapshots.create({ tier: 'manual', label: reason.slice(0, 200), pinned: true });
   }
 
   schedulerState() {
@@ -371,9 +299,8 @@ export class StrataApp {
       this.closing = (async () => {
         const wait = <T>(p: Promise<T>) =>
           Promise.race([p, new Promise<void>((r) => setTimeout(r, CLOSE_WAIT_MS).unref())]);
+        // Stopping the scheduler also asks a running cleanup to stop between two batches.
         await wait(this.scheduler?.stop() ?? Promise.resolve());
-        this.appRetention?.stop();
-        await wait(this.appRetention?.whenIdle() ?? Promise.resolve());
         await wait(this.snapshots.idle());
         this.liveDb?.close();
         this.liveDb = null;

@@ -48,6 +48,7 @@ export const ERROR_CODES = [
   'snapshot_unchecked',
   'restore_failed',
   'confirmation_required',
+  'interrupted',
   'corrupt_snapshot',
   'snapshot_check_failed',
   'copy_changed',

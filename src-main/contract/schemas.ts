@@ -205,6 +205,8 @@ const configFields = {
   weeklyDay: z.number().int().min(0).max(6),
   /** Days between automatic restore drills; 0 turns them off. */
   drillIntervalDays: z.number().int().min(0).max(365),
+  /** Every kept snapshot is re-read in full within this many days; 0 turns the rolling verify off. */
+  verifyPeriodDays: z.number().int().min(0).max(3650),
 };
 
 export const backupConfigSchema = z.object({
@@ -219,6 +221,7 @@ export const backupConfigPatchSchema = z.strictObject({
   autoIntervalMinutes: configFields.autoIntervalMinutes.optional(),
   weeklyDay: configFields.weeklyDay.optional(),
   drillIntervalDays: configFields.drillIntervalDays.optional(),
+  verifyPeriodDays: configFields.verifyPeriodDays.optional(),
   tiers: z.strictObject(automaticTierFlags).partial().optional(),
   retention: z
     .strictObject({ keep: z.strictObject(keepCounts).partial().optional(), ...retentionFields })

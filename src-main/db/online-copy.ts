@@ -3,6 +3,7 @@ import type { SqliteDatabase } from './connection';
 import { ensurePrivateFile } from '../core/private-files';
 import { readSchemaVersion } from './migrator';
 import { tableCounts } from './strata-database';
+import { readChangeCount } from './migrations/002-change-counter';
 
 /**
  * A consistent copy of a live database taken from any connection. VACUUM INTO runs as one
@@ -36,8 +37,10 @@ export interface DatabaseSummary {
 }
 
 /**
- * Counts per table plus the highest rowid and newest timestamp where tables have them: cheap to
- * compute, and it changes with every insert, delete or edit the app makes (edits bump updated_at).
+ * The change counter that every write to a user table advances (schema 2 on), plus counts per
+ * table and the highest rowid and newest timestamp where tables have them. The counter is what
+ * catches an edit that keeps counts and timestamps (a message's content, two edits in one
+ * millisecond); the rest still tells apart files from before the counter existed.
  */
 export function summarizeDatabase(db: SqliteDatabase): DatabaseSummary {
   const counts = tableCounts(db);
@@ -63,7 +66,8 @@ export function summarizeDatabase(db: SqliteDatabase): DatabaseSummary {
       ),
     );
   }
-  hash.update(String(readSchemaVersion(db)));
+  hash.update(`schema:${readSchemaVersion(db)}`);
+  hash.update(`changes:${readChangeCount(db) ?? 'none'}`);
   return {
     schemaVersion: readSchemaVersion(db),
     pageSize: db.pragma('page_size', { simple: true }) as number,

@@ -34,6 +34,11 @@ export const backupConfigSchema = z.object({
   weeklyDay: z.number().int().min(0).max(6).default(0),
   /** Days between automatic restore drills; 0 turns them off. */
   drillIntervalDays: z.number().int().min(0).max(365).default(7),
+  /**
+   * Every kept snapshot is read back in full (checksum, gunzip, integrity_check, counts) at least
+   * once in this many days, a share each day; 0 turns the rolling verify off.
+   */
+  verifyPeriodDays: z.number().int().min(0).max(3650).default(30),
   retention: z
     .object({
       keep: z

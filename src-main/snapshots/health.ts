@@ -16,6 +16,8 @@ export interface HealthSnapshot {
   good: boolean;
   pinned: boolean;
   memberships?: { tier: Tier; at: number }[];
+  /** When its stored bytes were last read back in full (creation, verify or drill). */
+  lastReadAt?: number;
 }
 
 export interface HealthInput {
@@ -24,18 +26,32 @@ export interface HealthInput {
   snapshots: HealthSnapshot[];
   scheduler: SchedulerState | null;
   disk: { freeBytes: number; totalBytes: number } | null;
-  lastVerify: { at: number; ok: boolean; id: string } | null;
+  /** `status` unchecked: the verify could not run (a full disk), which says nothing about the snapshot. */
+  lastVerify: { at: number; ok: boolean; id: string; status?: 'ok' | 'damaged' | 'unchecked'; message?: string } | null;
   lastDrill: { at: number; ok: boolean; id: string; message?: string } | null;
+  /** The last successful restore drill, also when its snapshot has been pruned since. */
+  lastDrillRunAt?: number | null;
   pausedForDisk?: boolean;
+  /** strata.db is gone while snapshots of it exist: nothing is protected until it is restored. */
+  databaseMissing?: boolean;
+  /** Snapshots that cannot be read (metadata missing or damaged, stored file gone). */
+  damaged?: { id: string; reason: string; recoverable: boolean }[];
 }
 
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 
 /** Pure: judges backup health from facts gathered by the engine. */
 export function computeHealth(input: HealthInput): HealthReport {
   const { now, config, snapshots, scheduler, disk } = input;
   const errors: string[] = [];
   const warnings: string[] = [];
+  if (input.databaseMissing) {
+    errors.push(
+      'The database file strata.db is missing, but backups of it exist. Nothing is being backed up until it is back: ' +
+        'open Restore and pick a point in time (or run `strata restore <id>`, see `strata list`).',
+    );
+  }
 
   const lastSuccessByTier = Object.fromEntries(TIERS.map((t) => [t, null])) as Record<Tier, number | null>;
   let oldestAt: number | null = null;
@@ -85,7 +101,9 @@ export function computeHealth(input: HealthInput): HealthReport {
   const protectedAt = newestGoodAt === null ? null : Math.max(newestGoodAt, confirmedAt ?? newestGoodAt);
   if (protectedAt === null) {
     warnings.push(
-      snapshots.length === 0 ? 'There is no backup yet.' : 'There is no good backup: every backup failed its check.',
+      snapshots.length === 0 && !(input.damaged ?? []).some((d) => d.recoverable)
+        ? 'There is no backup yet.'
+        : 'There is no good backup that can be read right now.',
     );
   } else if (now - protectedAt > 2 * intervalMs) {
     warnings.push(
@@ -113,7 +131,20 @@ export function computeHealth(input: HealthInput): HealthReport {
     warnings.push('Automatic backups are paused because the disk is almost full. Free some disk space to resume them.');
   }
 
-  if (input.lastVerify && !input.lastVerify.ok) {
+  const damaged = input.damaged ?? [];
+  if (damaged.length) {
+    const recoverable = damaged.filter((d) => d.recoverable).length;
+    const line =
+      `${damaged.length} backup${damaged.length === 1 ? '' : 's'} cannot be read (${damaged[0]!.id}: ${damaged[0]!.reason}${damaged.length > 1 ? '; …' : ''}). ` +
+      (recoverable ? 'Verify them to rebuild their description from the stored data.' : 'Check the backup folder.');
+    (newestGoodAt === null ? errors : warnings).push(line);
+  }
+
+  if (input.lastVerify && !input.lastVerify.ok && input.lastVerify.status === 'unchecked') {
+    warnings.push(
+      `The last verify of backup ${input.lastVerify.id} could not run (${describeWhen(input.lastVerify.at, now)})${input.lastVerify.message ? `: ${sentence(input.lastVerify.message)}` : '.'}`,
+    );
+  } else if (input.lastVerify && !input.lastVerify.ok) {
     warnings.push(
       `The last verify failed: backup ${input.lastVerify.id} is damaged (${describeWhen(input.lastVerify.at, now)}).`,
     );
@@ -123,6 +154,32 @@ export function computeHealth(input: HealthInput): HealthReport {
     warnings.push(
       `The last restore drill (backup ${input.lastDrill.id}, ${describeWhen(input.lastDrill.at, now)}) failed${why}`,
     );
+  }
+  // Drills and the rolling verify only prove something if they keep running.
+  const oldestGoodAt = snapshots
+    .filter((s) => s.good)
+    .reduce<number | null>((min, s) => (min === null ? s.createdAt : Math.min(min, s.createdAt)), null);
+  if (config.enabled && config.drillIntervalDays > 0 && oldestGoodAt !== null) {
+    const drillLimit = 2 * config.drillIntervalDays * DAY;
+    const lastDrillAt = input.lastDrillRunAt ?? null;
+    if (lastDrillAt !== null && now - lastDrillAt > drillLimit) {
+      warnings.push(
+        `The last successful restore drill was ${formatAge(now - lastDrillAt)} ago; drills should run every ${plural(config.drillIntervalDays, 'day')}.`,
+      );
+    } else if (lastDrillAt === null && now - oldestGoodAt > drillLimit) {
+      warnings.push(
+        `No restore drill has succeeded since the first backup ${formatAge(now - oldestGoodAt)} ago; drills should run every ${plural(config.drillIntervalDays, 'day')}.`,
+      );
+    }
+  }
+  if (config.enabled && config.verifyPeriodDays > 0) {
+    const limit = config.verifyPeriodDays * DAY;
+    const unread = snapshots.filter((s) => s.lastReadAt !== undefined && now - s.lastReadAt > limit);
+    if (unread.length > 0) {
+      warnings.push(
+        `${plural(unread.length, 'backup')} ${unread.length === 1 ? 'has' : 'have'} not been read back and verified in more than ${plural(config.verifyPeriodDays, 'day')}.`,
+      );
+    }
   }
   if (failedCount > 0) {
     warnings.push(

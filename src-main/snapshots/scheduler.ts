@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one state machine (queue, timers, retries, pause/abort, catch-up)
+// whose rules depend on each other; split, each half would have to know the other's invariants.
 import { Cron } from 'croner';
 import type { Clock } from '../core/clock';
 import { StrataError, toErrorPayload } from '../core/errors';
@@ -10,10 +12,21 @@ export interface SchedulerJob {
   name: string;
   /** Read every time the next run is computed, so a getter may follow live settings (then call wake()). */
   schedule: JobSchedule;
-  /** Checked before each run and when computing the next run; a disabled job has nextRunAt null. */
+  /**
+   * Checked before each run and when computing the next run; a disabled job has nextRunAt null.
+   * It is checked again whenever another job finishes, so a job waiting for a precondition (a
+   * drill waiting for the first snapshot) is armed as soon as that job makes it true.
+   */
   enabled(): boolean;
-  /** 'skipped' means there was nothing to do (e.g. no change since the last good snapshot); it counts as success. */
-  run(): Promise<JobOutcome>;
+  /** The first run waits at least this long after start(), so start-up stays quick. */
+  startDelayMs?: number;
+  /**
+   * 'skipped' means there was nothing to do (e.g. no change since the last good snapshot); it counts
+   * as success. `signal` is aborted by pause() and stop(): a job that works on the live database
+   * outside the snapshot engine stops at its next safe point and throws. A run cut short that way
+   * is neither a success nor a failure: it runs again once the scheduler resumes.
+   */
+  run(signal: AbortSignal): Promise<JobOutcome>;
 }
 
 export interface JobState {
@@ -85,6 +98,8 @@ export class BackupScheduler {
   private paused = false;
   private running: string | null = null;
   private runningPromise: Promise<void> | null = null;
+  private runningAbort: AbortController | null = null;
+  private startedAt = 0;
 
   constructor(options: SchedulerOptions) {
     this.clock = options.clock;
@@ -115,12 +130,14 @@ export class BackupScheduler {
   start(): void {
     if (this.started || this.stopped) return;
     this.started = true;
+    this.startedAt = this.clock.now();
     this.rescheduleAll();
   }
 
-  /** Cancels timers and drops queued runs; resolves once a running job has finished. */
+  /** Cancels timers and drops queued runs; resolves once a running job has finished (or stopped early). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.runningAbort?.abort();
     if (!this.started) return;
     this.started = false;
     for (const slot of this.slots.values()) {
@@ -136,10 +153,14 @@ export class BackupScheduler {
     await this.runningPromise;
   }
 
-  /** Holds every new run (e.g. during a restore); resolves once a running job has finished. */
+  /**
+   * Holds every new run (a restore, the machine going to sleep) and asks a running job to stop at
+   * its next safe point; resolves once the running job has finished.
+   */
   async pause(): Promise<void> {
     if (!this.paused) {
       this.paused = true;
+      this.runningAbort?.abort();
       this.emit();
     }
     await this.runningPromise;
@@ -235,10 +256,13 @@ export class BackupScheduler {
     const from = anchor === null ? null : Math.min(anchor, now);
     try {
       const s = slot.job.schedule;
-      if (s.kind === 'cron') return from === null ? now : this.nextCronRun(s.pattern, from);
+      let at: number | null;
+      if (s.kind === 'cron') at = from === null ? now : this.nextCronRun(s.pattern, from);
       // A zero interval (e.g. drills set to 0 days) means off, never "always due".
-      if (!Number.isFinite(s.everyMs) || s.everyMs <= 0) return null;
-      return from === null ? now : from + s.everyMs;
+      else if (!Number.isFinite(s.everyMs) || s.everyMs <= 0) return null;
+      else at = from === null ? now : from + s.everyMs;
+      const delay = slot.job.startDelayMs ?? 0;
+      return at === null || delay <= 0 ? at : Math.max(at, this.startedAt + delay);
     } catch (e) {
       this.logger.warn('backup job has an unusable schedule; not scheduling it', {
         job: slot.job.name,
@@ -311,21 +335,23 @@ export class BackupScheduler {
       return this.pump();
     }
     this.running = entry.name;
-    this.runningPromise = this.execute(slot, entry).finally(() => {
+    this.runningAbort = new AbortController();
+    this.runningPromise = this.execute(slot, entry, this.runningAbort.signal).finally(() => {
       this.running = null;
       this.runningPromise = null;
+      this.runningAbort = null;
       this.emit();
       this.pump();
     });
   }
 
-  private async execute(slot: JobSlot, entry: QueueEntry): Promise<void> {
+  private async execute(slot: JobSlot, entry: QueueEntry, signal: AbortSignal): Promise<void> {
     const startedAt = this.clock.now();
     const st = slot.state;
     st.lastAttemptAt = startedAt;
     this.emit();
     try {
-      const outcome: JobOutcome = (await slot.job.run()) === 'skipped' ? 'skipped' : 'done';
+      const outcome: JobOutcome = (await slot.job.run(signal)) === 'skipped' ? 'skipped' : 'done';
       st.lastSuccessAt = startedAt;
       st.lastResult = outcome;
       st.lastError = null;
@@ -334,6 +360,17 @@ export class BackupScheduler {
       slot.retryAttempt = null;
       for (const w of entry.waiters) w.resolve(outcome);
     } catch (e) {
+      if (signal.aborted) {
+        // Cut short by pause() or stop(): not a failure. The job is still due, so it runs again on resume.
+        this.logger.info('backup job stopped early for a pause', { job: slot.job.name });
+        const why = this.stopped
+          ? new StrataError('scheduler_stopped', 'Background backups were stopped.')
+          : new StrataError('scheduler_paused', 'Background backups are paused right now.');
+        for (const w of entry.waiters) w.reject(why);
+        this.running = null;
+        this.schedule(slot);
+        return;
+      }
       const message = toErrorPayload(e).message;
       st.lastError = message;
       st.consecutiveFailures += 1;
@@ -359,6 +396,10 @@ export class BackupScheduler {
     // Reschedule once this run no longer counts as running.
     this.running = null;
     this.schedule(slot);
+    // This run may have made a waiting job's precondition true (the first snapshot arms the drill).
+    for (const other of this.slots.values()) {
+      if (other !== slot && other.state.nextRunAt === null && other.timer === null) this.schedule(other);
+    }
   }
 
   private emit(): void {

@@ -65,6 +65,7 @@ const NEXT_STEPS: Record<ErrorCode, string> = {
     'The backup could not be checked this time (for example the disk is full or a folder is not writable). Nothing was marked damaged; free some space and check again.',
   confirmation_required:
     'This import would change your backup schedule or retention and delete existing backups. Review the changes and confirm to go ahead.',
+  interrupted: 'That background work was stopped so a restore or quit could go ahead; it runs again on its own.',
   restore_failed:
     'The restore did not hold up when it was checked, so your previous data was put back. Try another backup.',
   corrupt_snapshot: `This backup is damaged. ${PICK_ANOTHER}`,

@@ -2,8 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir';
 import { generateDemoData, type StrataDatabase } from '../../src-main/db';
-import { AppRetentionJob, RETENTION_SETTING_KEY, runAppDataRetention } from '../../src-main/app-retention';
-import { ManualClock } from '../../src-main/core/clock';
+import { CLEANUP_SETTING_KEY, runAppDataCleanup } from '../../src-main/app-data-cleanup';
 import { openFolder } from '../archives/helpers';
 
 const DAY = 86_400_000;
@@ -25,7 +24,7 @@ async function richFolder(dir: string): Promise<StrataDatabase> {
   return db;
 }
 
-describe('app-data retention', () => {
+describe('app-data cleanup', () => {
   const now = Date.UTC(2026, 10, 23, 12);
 
   it('dry run counts, real run deletes old logs and analytics only, and reclaims space in steps', async () => {
@@ -39,7 +38,7 @@ describe('app-data retention', () => {
     const sessionsBefore = db.connection.prepare(`SELECT * FROM messages ORDER BY rowid`).all();
     const countsBefore = db.tableCounts();
 
-    const dry = await runAppDataRetention(db, { now, dryRun: true });
+    const dry = await runAppDataCleanup(db, { now, dryRun: true });
     const logs = dry.tables.find((t) => t.table === 'app_logs')!;
     const analytics = dry.tables.find((t) => t.table === 'analytics_events')!;
     // Rows sit at midnight minus whole days and `now` is noon, so a row i days back is i + 0.5 days old.
@@ -49,7 +48,7 @@ describe('app-data retention', () => {
     expect(analytics.eligible).toBe(12);
     expect(db.tableCounts()).toEqual(countsBefore);
 
-    const real = await runAppDataRetention(db, { now, batchRows: 500, vacuumStepPages: 16 });
+    const real = await runAppDataCleanup(db, { now, batchRows: 500, vacuumStepPages: 16 });
     expect(real.tables.map((t) => t.deleted)).toEqual([3023, 12]);
     expect(db.tableCounts().app_logs).toBe(countsBefore.app_logs! - 3023);
     expect(db.tableCounts().analytics_events).toBe(countsBefore.analytics_events! - 12);
@@ -65,57 +64,14 @@ describe('app-data retention', () => {
   it('follows the appData.retention setting; an invalid one falls back to defaults with a warning', async () => {
     const dir = tempDir();
     const db = await richFolder(path.join(dir, 'd'));
-    db.settings.set(RETENTION_SETTING_KEY, { logsDays: 0, analyticsDays: 30 });
-    const r = await runAppDataRetention(db, { now, dryRun: true });
+    db.settings.set(CLEANUP_SETTING_KEY, { logsDays: 0, analyticsDays: 30 });
+    const r = await runAppDataCleanup(db, { now, dryRun: true });
     expect(r.tables[0]).toMatchObject({ table: 'app_logs', cutoff: null, eligible: 0 });
     expect(r.tables[1]!.eligible).toBe(24); // i*5 + 0.5 > 30 for i = 6..29
-    db.settings.set(RETENTION_SETTING_KEY, { logsDays: 'soon' });
-    const bad = await runAppDataRetention(db, { now, dryRun: true });
+    db.settings.set(CLEANUP_SETTING_KEY, { logsDays: 'soon' });
+    const bad = await runAppDataCleanup(db, { now, dryRun: true });
     expect(bad.warning).toMatch(/appData\.retention is invalid/);
     expect(bad.policy).toEqual({ logsDays: 7, analyticsDays: 90 });
-    db.close();
-  });
-
-  it('the daily job runs once a day with an injected clock and remembers its last run', async () => {
-    const dir = tempDir();
-    const db = await richFolder(path.join(dir, 'd'));
-    const clock = new ManualClock(now);
-    const results: number[] = [];
-    const job = new AppRetentionJob({
-      db: () => db,
-      clock,
-      initialDelayMs: 60_000,
-      onResult: (r) => results.push(r.tables[0]!.deleted),
-    });
-    job.start();
-    clock.advance(59_000);
-    await job.whenIdle();
-    expect(results).toEqual([]);
-    clock.advance(1_000);
-    await job.whenIdle();
-    expect(results).toEqual([23]);
-    expect(job.lastRunAt()).toBe(now + 60_000);
-    clock.advance(DAY - 1);
-    await job.whenIdle();
-    expect(results).toHaveLength(1);
-    clock.advance(1);
-    await job.whenIdle();
-    expect(results).toHaveLength(2);
-    job.stop();
-
-    // A restart soon after does not run again before a day has passed since the last run.
-    const job2 = new AppRetentionJob({
-      db: () => db,
-      clock,
-      initialDelayMs: 1000,
-      onResult: (r) => results.push(r.ranAt),
-    });
-    job2.start();
-    clock.advance(60_000);
-    await job2.whenIdle();
-    expect(results).toHaveLength(2);
-    job2.stop();
-    expect(clock.pendingTimers()).toBe(0);
     db.close();
   });
 });

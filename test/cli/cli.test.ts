@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStrata, type CliRun } from '../helpers/cli';
 import { tempDir } from '../helpers/temp-dir';
 import { chatContentHash, countRows, sha256File } from '../helpers/db-dump';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src-main/db/migrations';
 
 /**
  * The CLI end to end, as a person runs it: a child process on dist/cli.cjs. STRATA_DATA_DIR always
@@ -126,7 +127,7 @@ describe('a data folder with 50 demo sessions of 200 messages', () => {
     expect(r.stdout).not.toMatch(/^#3 /m);
   });
 
-  it('db info --json shows WAL, schema version 1, the counts and a clean quick_check', async () => {
+  it('db info --json shows WAL, the schema version, the counts and a clean quick_check', async () => {
     const r = await run(['--data-dir', dir, 'db', 'info', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const info = oneJsonDocument(r) as {
@@ -138,11 +139,16 @@ describe('a data folder with 50 demo sessions of 200 messages', () => {
       quickCheck: string;
     };
     expect(info.journalMode).toBe('wal');
-    expect(info.schemaVersion).toBe(1);
+    expect(info.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
     expect(info.path).toBe(path.join(dir, 'strata.db'));
     expect(info.sizeBytes).toBe(fs.statSync(path.join(dir, 'strata.db')).size);
     expect(info.sizeBytes).toBeGreaterThan(1024 * 1024);
-    expect(info.counts).toMatchObject({ sessions: 50, messages: 10_000, schema_migrations: 1, database_metadata: 1 });
+    expect(info.counts).toMatchObject({
+      sessions: 50,
+      messages: 10_000,
+      schema_migrations: LATEST_SCHEMA_VERSION,
+      database_metadata: 1,
+    });
     expect(info.quickCheck).toBe('ok');
   });
 
@@ -150,7 +156,7 @@ describe('a data folder with 50 demo sessions of 200 messages', () => {
     const r = await run(['--data-dir', dir, 'db', 'info']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/journal mode:\s+wal/);
-    expect(r.stdout).toMatch(/schema version:\s+1/);
+    expect(r.stdout).toMatch(new RegExp(`schema version:\\s+${LATEST_SCHEMA_VERSION}`));
     expect(r.stdout).toMatch(/messages\s+10000/);
   });
 
@@ -159,26 +165,31 @@ describe('a data folder with 50 demo sessions of 200 messages', () => {
     const before = chatContentHash(file);
     const r = await run(['--data-dir', dir, 'db', 'migrate', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(oneJsonDocument(r)).toEqual({ path: file, from: 1, to: 1, applied: [] });
+    expect(oneJsonDocument(r)).toEqual({
+      path: file,
+      from: LATEST_SCHEMA_VERSION,
+      to: LATEST_SCHEMA_VERSION,
+      applied: [],
+    });
     expect(chatContentHash(file)).toBe(before);
     const human = await run(['--data-dir', dir, 'db', 'migrate']);
-    expect(human.stdout).toContain('up to date (version 1)');
+    expect(human.stdout).toContain(`up to date (version ${LATEST_SCHEMA_VERSION})`);
   });
 });
 
 describe('db migrate on a new folder', () => {
-  it('creates a v1 database', async () => {
+  it('creates a database at the latest schema', async () => {
     const dir = tempDir();
     const r = await run(['--data-dir', dir, 'db', 'migrate', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(oneJsonDocument(r)).toEqual({
       path: path.join(dir, 'strata.db'),
       from: 0,
-      to: 1,
-      applied: [{ version: 1, name: 'initial-schema' }],
+      to: LATEST_SCHEMA_VERSION,
+      applied: MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
     });
     const db = new Database(path.join(dir, 'strata.db'), { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
   });

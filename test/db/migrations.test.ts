@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -5,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StrataDatabase, generateDemoData } from '../../src-main/db';
 import { MIGRATIONS, type Migration } from '../../src-main/db/migrations';
 import { initialSchema } from '../../src-main/db/migrations/001-initial-schema';
+import { changeCounter, changeCounterTriggerNames } from '../../src-main/db/migrations/002-change-counter';
 import { expectSchema } from '../../src-main/db/migrations/schema-checks';
 import { StrataApp } from '../../src-main/app/strata-app';
 import { runCli } from '../../src-main/cli/main';
@@ -25,7 +27,7 @@ import {
 
 /**
  * StrataApp takes no migrations list, so to see what a future release does to today's data the
- * app-level test appends a v2 step to the (otherwise untouched) built-in list. Every other test
+ * app-level test appends a next step to the (otherwise untouched) built-in list. Every other test
  * here passes its list explicitly.
  */
 vi.mock('../../src-main/db/migrations/index', async (importOriginal) => {
@@ -33,8 +35,10 @@ vi.mock('../../src-main/db/migrations/index', async (importOriginal) => {
   return { ...original, MIGRATIONS: [...original.MIGRATIONS] };
 });
 const builtInMigrations = MIGRATIONS as Migration[];
+const BUILT_IN_COUNT = builtInMigrations.length;
+const CURRENT = builtInMigrations[BUILT_IN_COUNT - 1]!.version;
 afterEach(() => {
-  builtInMigrations.splice(1);
+  builtInMigrations.splice(BUILT_IN_COUNT);
 });
 
 const V1: readonly Migration[] = [initialSchema];
@@ -337,16 +341,16 @@ describe('the pre-migration copy', () => {
     const oldCounts = countRows(file, ['sessions', 'messages']);
     expect(oldCounts).toEqual({ sessions: 6, messages: 90 });
 
-    // A later release ships schema 2.
-    builtInMigrations.push(addFolders);
+    // A later release ships the next schema.
+    builtInMigrations.push({ ...addFolders, version: CURRENT + 1 });
     const app2 = await StrataApp.open({ dataDir: dir, owner: 'cli' });
     let snapshotId: string;
     try {
-      expect(app2.db.lastMigration.applied).toEqual([{ version: 2, name: 'session-folders' }]);
+      expect(app2.db.lastMigration.applied).toEqual([{ version: CURRENT + 1, name: 'session-folders' }]);
       const pre = (await app2.snapshots.list()).filter((s) => s.tier === 'pre-migration');
       expect(pre.length).toBe(1);
       expect(pre[0]!.pinned).toBe(true);
-      expect(pre[0]!.schemaVersion).toBe(1);
+      expect(pre[0]!.schemaVersion).toBe(CURRENT);
       expect(pre[0]!.counts).toMatchObject(oldCounts);
       snapshotId = pre[0]!.id;
       const verified = await app2.snapshots.verify(snapshotId);
@@ -356,7 +360,7 @@ describe('the pre-migration copy', () => {
       await app2.close();
     }
 
-    // `strata snapshot export ID --out FILE`, run in this process so it sees schema 2 too.
+    // `strata snapshot export ID --out FILE`, run in this process so it sees the next schema too.
     const out = path.join(tempDir(), 'pre-migration.db');
     let stdout = '';
     let stderr = '';
@@ -369,10 +373,120 @@ describe('the pre-migration copy', () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ file: out });
     expect(integrityCheck(out)).toEqual(['ok']);
-    expect(dumpDatabase(out).userVersion).toBe(1);
+    expect(dumpDatabase(out).userVersion).toBe(CURRENT);
     expect(countRows(out, ['sessions', 'messages'])).toEqual(oldCounts);
     expect(chatContentHash(out)).toBe(oldHash);
-    // The live data moved on to v2.
-    expect(dumpDatabase(file).userVersion).toBe(2);
+    // The live data moved on to the next schema.
+    expect(dumpDatabase(file).userVersion).toBe(CURRENT + 1);
+  });
+});
+
+describe('migration 002: the change counter', () => {
+  const changeCount = (db: StrataDatabase) => db.metadata.get().changeCount;
+
+  it('migrates a v1 database with data: counter at 0, every row kept, then every write advances it', async () => {
+    const dir = tempDir();
+    const file = await v1DatabaseWithData(dir, 3, 5);
+    const oldHash = chatContentHash(file);
+    const oldCounts = countRows(file, ['sessions', 'messages', 'settings', 'custom_prompts']);
+    const db = await openWith(file, [initialSchema, changeCounter]);
+    try {
+      expect(db.lastMigration.applied).toEqual([{ version: 2, name: 'change-counter' }]);
+      expect(changeCount(db)).toBe(0);
+      expect(chatContentHash(file)).toBe(oldHash);
+      expect(countRows(file, ['sessions', 'messages', 'settings', 'custom_prompts'])).toEqual(oldCounts);
+
+      const c = db.connection;
+      const steps: [string, () => unknown][] = [
+        ['insert a session', () => db.sessions.create({ title: 'new' })],
+        [
+          'edit a message, same length',
+          () => c.prepare(`UPDATE messages SET content = upper(content) WHERE rowid = 1`).run(),
+        ],
+        ['delete a message', () => c.prepare(`DELETE FROM messages WHERE rowid = 2`).run()],
+        ['set a setting', () => db.settings.set('theme', 'light')],
+        ['upsert a prompt', () => db.prompts.upsert({ name: 'Summarise', content: 'Summarise this' })],
+        ['favorite action', () => db.favoriteActions.upsert({ id: 'f', label: 'F', action: 'x' })],
+        ['extension data', () => db.extensionData.put('ext', 'blob', { a: 1 })],
+        ['app log', () => c.prepare(`INSERT INTO app_logs (level, message, logged_at) VALUES ('info', 'x', 1)`).run()],
+        ['analytics', () => c.prepare(`INSERT INTO analytics_events (name, occurred_at) VALUES ('open', 1)`).run()],
+      ];
+      for (const [what, write] of steps) {
+        const before = changeCount(db)!;
+        write();
+        expect(changeCount(db), what).toBeGreaterThan(before);
+      }
+      // Bookkeeping is not a change: the last backup time and job runs are written after each snapshot.
+      const before = changeCount(db);
+      db.metadata.recordBackup(123);
+      db.metadata.recordJobRun('drill', 456);
+      expect(changeCount(db)).toBe(before);
+      expect(db.metadata.jobRuns()).toEqual({ drill: 456 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('every table but the bookkeeping ones has the three counting triggers', async () => {
+    const db = await openWith(path.join(tempDir(), 'strata.db'), MIGRATIONS);
+    try {
+      const tables = (
+        db.connection
+          .prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+          .all() as { name: string }[]
+      )
+        .map((r) => r.name)
+        .filter((n) => n !== 'database_metadata' && n !== 'schema_migrations');
+      expect(tables.length).toBeGreaterThanOrEqual(8);
+      const problems = expectSchema(db.connection, {
+        tables: {},
+        triggers: tables.flatMap((t) => changeCounterTriggerNames(t)),
+      });
+      expect(problems).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a write by another program (the sqlite3 shell) advances it too', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'strata.db');
+    const db = await openWith(file, MIGRATIONS);
+    generateDemoData(db.connection, { sessions: 1, messagesPerSession: 3, seed: 5 });
+    const before = changeCount(db)!;
+    db.close();
+    const r = spawnSync(
+      '/usr/bin/sqlite3',
+      [file, `UPDATE messages SET content = 'edited by hand' WHERE sequence = 1;`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const again = await openWith(file, MIGRATIONS);
+    try {
+      expect(changeCount(again)).toBe(before + 1);
+    } finally {
+      again.close();
+    }
+  });
+
+  it('is rolled back whole when its check fails, leaving a working v1 database', async () => {
+    const file = await v1DatabaseWithData(tempDir(), 2, 3);
+    const hash = chatContentHash(file);
+    const broken: Migration = { ...changeCounter, verify: () => ['trigger trg_x is missing'] };
+    const err = await rejection(openWith(file, [initialSchema, broken]));
+    expect(err.code).toBe('migration_check_failed');
+    const raw = openReadonly(file);
+    try {
+      expect(raw.pragma('user_version', { simple: true })).toBe(1);
+      expect(raw.prepare(`SELECT name FROM pragma_table_info('database_metadata')`).all()).not.toContainEqual({
+        name: 'change_count',
+      });
+      expect(raw.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'trigger'`).get()).toEqual({ n: 4 });
+    } finally {
+      raw.close();
+    }
+    expect(chatContentHash(file)).toBe(hash);
   });
 });

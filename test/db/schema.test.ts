@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StrataDatabase } from '../../src-main/db';
+import { LATEST_SCHEMA_VERSION, type StrataDatabase } from '../../src-main/db';
 import { tempDir } from '../helpers/temp-dir';
 import { openTestDb, TEST_APP_VERSION } from '../helpers/db-dump';
 
@@ -44,6 +44,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'total_messages',
     'custom',
     'updated_at',
+    'change_count',
   ],
   schema_migrations: ['version', 'name', 'applied_at', 'app_version'],
 };
@@ -109,19 +110,19 @@ const JSON_COLUMN_INSERTS: { table: string; column: string; sql: string; params:
   },
 ];
 
-describe('schema v1 on a new database', () => {
-  it('uses WAL, foreign keys, synchronous FULL, incremental auto-vacuum and user_version 1', async () => {
+describe('the current schema on a new database', () => {
+  it('uses WAL, foreign keys, synchronous FULL, incremental auto-vacuum and the latest user_version', async () => {
     const db = await freshDb();
     const c = db.connection;
     expect(c.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(c.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(c.pragma('synchronous', { simple: true })).toBe(2);
     expect(c.pragma('auto_vacuum', { simple: true })).toBe(2);
-    expect(c.pragma('user_version', { simple: true })).toBe(1);
+    expect(c.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     expect(c.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
   });
 
-  it('has every v1 table with every column', async () => {
+  it('has every table with every column', async () => {
     const db = await freshDb();
     const tables = (
       db.connection
@@ -173,26 +174,39 @@ describe('schema v1 on a new database', () => {
     expect(fks).toEqual([{ table: 'sessions', from: 'session_id', to: 'id', on_delete: 'CASCADE' }]);
   });
 
-  it('schema_migrations records step 1 and database_metadata says schema 1', async () => {
+  it('schema_migrations records every step and database_metadata says the latest schema', async () => {
     const db = await freshDb();
     const steps = db.connection.prepare(`SELECT version, name, app_version FROM schema_migrations`).all();
-    expect(steps).toEqual([{ version: 1, name: 'initial-schema', app_version: TEST_APP_VERSION }]);
+    expect(steps).toEqual([
+      { version: 1, name: 'initial-schema', app_version: TEST_APP_VERSION },
+      { version: 2, name: 'change-counter', app_version: TEST_APP_VERSION },
+    ]);
     const meta = db.metadata.get();
-    expect(meta.schemaVersion).toBe(1);
+    expect(meta.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
     expect(meta.appVersion).toBe(TEST_APP_VERSION);
     expect(meta.lastMigrationAt).toBeGreaterThan(0);
     expect(meta.totalSessions).toBe(0);
     expect(meta.totalMessages).toBe(0);
-    expect(db.lastMigration).toEqual({ from: 0, to: 1, applied: [{ version: 1, name: 'initial-schema' }] });
+    expect(meta.changeCount).toBe(0);
+    expect(db.lastMigration).toEqual({
+      from: 0,
+      to: LATEST_SCHEMA_VERSION,
+      applied: [
+        { version: 1, name: 'initial-schema' },
+        { version: 2, name: 'change-counter' },
+      ],
+    });
   });
 
-  it('reopening a v1 database applies nothing and keeps the history', async () => {
+  it('reopening a current database applies nothing and keeps the history', async () => {
     const dir = tempDir();
     (await openTestDb(dir)).close();
     const again = await openTestDb(dir);
     open.push(again);
     expect(again.lastMigration.applied).toEqual([]);
-    expect(again.connection.prepare(`SELECT COUNT(*) AS n FROM schema_migrations`).get()).toEqual({ n: 1 });
+    expect(again.connection.prepare(`SELECT COUNT(*) AS n FROM schema_migrations`).get()).toEqual({
+      n: LATEST_SCHEMA_VERSION,
+    });
   });
 });
 

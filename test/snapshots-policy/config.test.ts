@@ -19,6 +19,7 @@ describe('backup config', () => {
       tiers: { startup: true, auto: true, hourly: true, daily: true, weekly: true },
       weeklyDay: 0,
       drillIntervalDays: 7,
+      verifyPeriodDays: 30,
       retention: {
         keep: { startup: 5, auto: 10, hourly: 24, daily: 7, weekly: 4, manual: 100 },
         maxAgeDays: 30,

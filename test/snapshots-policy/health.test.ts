@@ -156,6 +156,61 @@ describe('computeHealth', () => {
   });
 });
 
+describe('computeHealth: drills, rolling verify and a missing database', () => {
+  const DAY = 24 * 60 * MIN;
+  const good = (id: string, ageDays: number, lastReadAgeDays = ageDays) => ({
+    id,
+    tier: 'manual' as const,
+    createdAt: now - ageDays * DAY,
+    storedBytes: 1,
+    good: true,
+    pinned: false,
+    lastReadAt: now - lastReadAgeDays * DAY,
+  });
+
+  it('warns when the last successful drill is more than twice the drill interval ago', () => {
+    const snapshots = [good('a', 0.001), good('old', 20, 1)];
+    const due = computeHealth(input({ snapshots, lastDrillRunAt: now - 13 * DAY }));
+    expect(due.status, due.reasons.join(' ')).toBe('ok');
+    const overdue = computeHealth(input({ snapshots, lastDrillRunAt: now - 15 * DAY }));
+    expect(overdue.status).toBe('warning');
+    expect(overdue.reasons).toEqual([
+      'The last successful restore drill was 15 days ago; drills should run every 7 days.',
+    ]);
+    // A drill recorded only on a pruned snapshot's sidecar is gone; the remembered run still counts.
+    const never = computeHealth(input({ snapshots, lastDrill: null, lastDrillRunAt: null }));
+    expect(never.reasons).toEqual([
+      'No restore drill has succeeded since the first backup 20 days ago; drills should run every 7 days.',
+    ]);
+    const off = computeHealth(input({ snapshots, config: parseBackupConfig({ drillIntervalDays: 0 }) }));
+    expect(off.status).toBe('ok');
+  });
+
+  it('warns when a kept snapshot has not been read back within the verify period', () => {
+    const fresh = computeHealth(input({ snapshots: [good('a', 0.001), good('b', 60, 29)], lastDrillRunAt: now }));
+    expect(fresh.status, fresh.reasons.join(' ')).toBe('ok');
+    const stale = computeHealth(
+      input({ snapshots: [good('a', 0.001), good('b', 60, 31), good('c', 45, 40)], lastDrillRunAt: now }),
+    );
+    expect(stale.reasons).toEqual(['2 backups have not been read back and verified in more than 30 days.']);
+    const longer = computeHealth(
+      input({
+        snapshots: [good('a', 0.001), good('b', 60, 31)],
+        lastDrillRunAt: now,
+        config: parseBackupConfig({ verifyPeriodDays: 60 }),
+      }),
+    );
+    expect(longer.status).toBe('ok');
+  });
+
+  it('is an error, said first, when the database is missing but backups exist', () => {
+    const r = computeHealth(input({ databaseMissing: true }));
+    expect(r.status).toBe('error');
+    expect(r.reasons[0]).toMatch(/database file strata\.db is missing.*open Restore.*strata restore <id>/);
+    expect(healthReportSchema.parse(r)).toEqual(r);
+  });
+});
+
 describe('probeDisk', () => {
   it('reads free and total space, walking up from a folder that does not exist yet', async () => {
     const dir = tempDir();

@@ -215,7 +215,7 @@ describe('BackupScheduler', () => {
         active--;
         return r;
       });
-    const jobs = [make('auto', 0), make('drill', 1), make('app-retention', 2)];
+    const jobs = [make('auto', 0), make('drill', 1), make('cleanup', 2)];
     const s = new BackupScheduler({ clock, logger: silentLogger, jobs, retry });
     s.start();
     await settle();
@@ -226,7 +226,7 @@ describe('BackupScheduler', () => {
     expect(s.state().running).toBe('drill');
     gates[1]!.resolve('skipped');
     await settle();
-    expect(s.state().running).toBe('app-retention');
+    expect(s.state().running).toBe('cleanup');
     gates[2]!.resolve('done');
     await settle();
     expect(s.state().running).toBeNull();
@@ -344,6 +344,96 @@ describe('BackupScheduler', () => {
     await settle();
     expect(drill.runs).toHaveLength(1);
     expect(s.state().jobs.drill!.nextRunAt).toBe(clock.now() + 7 * 24 * HOUR);
+  });
+
+  it('pause() aborts a running job that honours its signal; the cut-short run is not a failure and runs again on resume', async () => {
+    const start = Date.parse('2026-11-23T09:00:00Z');
+    const clock = new ManualClock(start);
+    const batches: number[] = [];
+    let runs = 0;
+    const cleanup: SchedulerJob = {
+      name: 'cleanup',
+      schedule: { kind: 'interval', everyMs: 24 * HOUR },
+      enabled: () => true,
+      async run(signal) {
+        runs++;
+        for (let i = 0; i < 5; i++) {
+          if (signal.aborted) throw new Error('stopped between batches');
+          batches.push(runs);
+          await new Promise<void>((r) => setImmediate(r));
+        }
+        return 'done';
+      },
+    };
+    const s = new BackupScheduler({ clock, logger: silentLogger, jobs: [cleanup], retry });
+    s.start();
+    expect(s.state().running).toBe('cleanup');
+    await s.pause();
+    expect(batches).toEqual([1]); // stopped at the first safe point
+    expect(s.state().jobs.cleanup).toMatchObject({
+      lastResult: null,
+      lastError: null,
+      consecutiveFailures: 0,
+      lastSuccessAt: null,
+    });
+    await advance(clock, HOUR);
+    expect(runs).toBe(1); // nothing runs while paused
+    s.resume();
+    await settle();
+    expect(runs).toBe(2);
+    expect(batches.filter((b) => b === 2)).toHaveLength(5);
+    expect(s.state().jobs.cleanup).toMatchObject({ lastResult: 'done', lastSuccessAt: start + HOUR });
+
+    // stop() (quit) asks the same way, and resolves once the job has stopped.
+    clock.advance(24 * HOUR);
+    expect(s.state().running).toBe('cleanup');
+    await s.stop();
+    expect(batches.filter((b) => b === 3)).toHaveLength(1);
+    expect(s.state().jobs.cleanup!.lastResult).toBe('done');
+  });
+
+  it('startDelayMs holds a never-run or overdue job until that long after start', async () => {
+    const start = Date.parse('2026-11-23T09:00:00Z');
+    const clock = new ManualClock(start);
+    const cleanup = job(clock, 'cleanup', { kind: 'interval', everyMs: 24 * HOUR });
+    cleanup.startDelayMs = 10 * MIN;
+    const verify = job(clock, 'verify', { kind: 'interval', everyMs: 24 * HOUR });
+    verify.startDelayMs = 10 * MIN;
+    const s = new BackupScheduler({
+      clock,
+      logger: silentLogger,
+      jobs: [cleanup, verify],
+      retry,
+      initialLastSuccess: { verify: start - 30 * HOUR }, // overdue since 6 hours
+    });
+    s.start();
+    await settle();
+    expect(s.state().jobs.cleanup!.nextRunAt).toBe(start + 10 * MIN);
+    expect(s.state().jobs.verify!.nextRunAt).toBe(start + 10 * MIN);
+    await advance(clock, 9 * MIN);
+    expect([cleanup.runs, verify.runs]).toEqual([[], []]);
+    await advance(clock, 2 * MIN);
+    expect([cleanup.runs, verify.runs]).toEqual([[start + 10 * MIN], [start + 10 * MIN]]);
+    // After the delay it no longer matters: the next run is a day after this one.
+    expect(s.state().jobs.cleanup!.nextRunAt).toBe(start + 10 * MIN + 24 * HOUR);
+  });
+
+  it('a job waiting for a precondition is armed as soon as another job makes it true', async () => {
+    const start = Date.parse('2026-11-23T09:00:00Z');
+    const clock = new ManualClock(start);
+    let snapshots = 0;
+    const auto = job(clock, 'auto', { kind: 'interval', everyMs: 15 * MIN }, async () => {
+      snapshots++;
+      return 'done';
+    });
+    const drill = job(clock, 'drill', { kind: 'interval', everyMs: 7 * 24 * HOUR }, undefined, () => snapshots > 0);
+    // The drill is listed first, so at start() it is judged before any snapshot exists.
+    const s = new BackupScheduler({ clock, logger: silentLogger, jobs: [drill, auto], retry });
+    s.start();
+    await settle();
+    expect(auto.runs).toEqual([start]);
+    expect(drill.runs).toEqual([start]); // right after the first snapshot, not a week later
+    expect(s.state().jobs.drill!.nextRunAt).toBe(start + 7 * 24 * HOUR);
   });
 
   it('rejects a bad cron pattern at construction', () => {

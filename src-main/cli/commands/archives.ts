@@ -13,7 +13,7 @@ import {
   type SettingsImportPreview,
 } from '../../settings-transfer';
 import { exportAllJson, importAllJson } from '../../full-export';
-import { runAppDataRetention } from '../../app-retention';
+import { runAppDataCleanup } from '../../app-data-cleanup';
 
 const outFile = z.string({ error: '--out FILE is required' }).min(1, '--out FILE is required');
 
@@ -239,7 +239,7 @@ export const retentionRunCommand = defineCommand({
   options: { 'dry-run': { type: 'boolean', description: 'only count what would be deleted' } },
   args: z.object({ positionals: noPositionals, 'dry-run': z.boolean().optional() }),
   async run(ctx, a) {
-    return withApp(ctx, (app) => runAppDataRetention(app.db, { dryRun: a['dry-run'] ?? false }));
+    return withApp(ctx, (app) => runAppDataCleanup(app.db, { dryRun: a['dry-run'] ?? false }));
   },
   print: (r) =>
     [

@@ -27,6 +27,9 @@ const describeDamaged = (d: Omit<DamagedEntry, 'sidecarPath'>) =>
 const publicEntry = ({ sidecarPath: _s, ...rest }: SnapshotEntry) => ({ ...rest, status: statusOf(rest) });
 const publicDamaged = ({ sidecarPath: _s, ...d }: DamagedEntry) => ({ ...d, status: 'damaged' as const });
 
+/** Commands that only read the backups still work when strata.db is missing, to help bring it back. */
+const BACKUPS_ONLY = { allowMissingDatabase: true } as const;
+
 export const backupCommand = defineCommand({
   name: 'backup',
   summary: 'Take a snapshot now (tier manual) and print its sidecar.',
@@ -44,10 +47,14 @@ export const listCommand = defineCommand({
   usage: 'list',
   args: z.object({ positionals: noPositionals }),
   run: (ctx) =>
-    withApp(ctx, async (app) => {
-      const { entries, damaged } = app.snapshots.scan();
-      return [...entries.map(publicEntry), ...damaged.map(publicDamaged)];
-    }),
+    withApp(
+      ctx,
+      async (app) => {
+        const { entries, damaged } = app.snapshots.scan();
+        return [...entries.map(publicEntry), ...damaged.map(publicDamaged)];
+      },
+      BACKUPS_ONLY,
+    ),
   print: (list) =>
     list.length
       ? list.map((s) => ('reason' in s ? describeDamaged(s) : describe(s))).join('\n')
@@ -63,18 +70,24 @@ export const verifyCommand = defineCommand({
     .object({ positionals: z.array(z.string().max(100)), all: z.boolean().optional() })
     .refine((a) => !(a.all && a.positionals.length), 'give snapshot ids or --all, not both'),
   run: (ctx, a) =>
-    withApp(ctx, async (app) => {
-      let ids = a.positionals;
-      if (a.all || ids.length === 0) {
-        // Every snapshot, including those whose metadata is lost: verify rebuilds it from the data.
-        const { entries, damaged } = app.snapshots.scan();
-        ids = a.all ? [...entries.map((s) => s.id), ...damaged.map((d) => d.id)] : entries.slice(0, 1).map((s) => s.id);
-      }
-      if (ids.length === 0) throw new StrataError('no_snapshots', 'There are no snapshots to verify yet.');
-      const results = [];
-      for (const id of ids) results.push(await app.snapshots.verify(id));
-      return { ok: results.every((r) => r.ok), results };
-    }),
+    withApp(
+      ctx,
+      async (app) => {
+        let ids = a.positionals;
+        if (a.all || ids.length === 0) {
+          // Every snapshot, including those whose metadata is lost: verify rebuilds it from the data.
+          const { entries, damaged } = app.snapshots.scan();
+          ids = a.all
+            ? [...entries.map((s) => s.id), ...damaged.map((d) => d.id)]
+            : entries.slice(0, 1).map((s) => s.id);
+        }
+        if (ids.length === 0) throw new StrataError('no_snapshots', 'There are no snapshots to verify yet.');
+        const results = [];
+        for (const id of ids) results.push(await app.snapshots.verify(id));
+        return { ok: results.every((r) => r.ok), results };
+      },
+      BACKUPS_ONLY,
+    ),
   print: (r) =>
     r.results
       .map((x) =>
@@ -109,6 +122,8 @@ export const restoreCommand = defineCommand({
   run: (ctx, a) =>
     withApp(ctx, (app) => (a.undo ? app.snapshots.undoRestore() : app.snapshots.restore(a.positionals[0]!)), {
       exclusive: true,
+      // Bringing back a missing database is what restore is for.
+      allowMissingDatabase: true,
     }),
   print: (r) =>
     `Restored ${r.restoredFrom} in ${r.durationMs} ms. ${r.preRestoreSnapshotId ? `The previous data is kept in ${r.preRestoreSnapshotId}; 'strata restore --undo --yes' brings it back.` : ''}`,
@@ -120,7 +135,7 @@ export const backupTestCommand = defineCommand({
     'Restore drill: restore a snapshot (default: newest good) into a temp folder, check it and open it with the app.',
   usage: 'backup-test [ID]',
   args: z.object({ positionals: z.array(z.string().max(100)).max(1, 'only one snapshot id') }),
-  run: (ctx, a) => withApp(ctx, (app) => app.snapshots.drill(a.positionals[0])),
+  run: (ctx, a) => withApp(ctx, (app) => app.snapshots.drill(a.positionals[0]), BACKUPS_ONLY),
   print: (r) =>
     r.ok
       ? `Drill ok: ${r.id} restores, passes integrity_check and opens with ${r.sessionsReadable} sessions.`
@@ -133,7 +148,7 @@ export const statsCommand = defineCommand({
   summary: 'Backup health: status, last success per tier, next runs, storage used, free disk, last verify and drill.',
   usage: 'stats',
   args: z.object({ positionals: noPositionals }),
-  run: (ctx) => withApp(ctx, (app) => app.health()),
+  run: (ctx) => withApp(ctx, (app) => app.health(), BACKUPS_ONLY),
   print: (h) =>
     [
       `status:        ${h.status}${h.reasons.length ? '\n  - ' + h.reasons.join('\n  - ') : ''}`,
@@ -174,7 +189,7 @@ export const snapshotExportCommand = defineCommand({
     positionals: onePositional('snapshot ID'),
     out: z.string({ error: '--out FILE is required' }).min(1),
   }),
-  run: (ctx, a) => withApp(ctx, (app) => app.snapshots.exportPlain(a.positionals, a.out)),
+  run: (ctx, a) => withApp(ctx, (app) => app.snapshots.exportPlain(a.positionals, a.out), BACKUPS_ONLY),
   print: (r) => `Wrote ${r.file} (${formatBytes(r.sizeBytes)}).`,
 });
 

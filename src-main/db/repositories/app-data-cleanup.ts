@@ -1,18 +1,18 @@
 import type { SqliteDatabase } from '../connection';
 
-/** SQL for app-data retention (src-main/app-retention). Sessions and messages are never touched. */
+/** SQL for app-data cleanup (src-main/app-data-cleanup). Sessions and messages are never touched. */
 
-export type RetentionTable = 'app_logs' | 'analytics_events';
+export type CleanupTable = 'app_logs' | 'analytics_events';
 
-const TIME_COLUMN: Record<RetentionTable, string> = { app_logs: 'logged_at', analytics_events: 'occurred_at' };
+const TIME_COLUMN: Record<CleanupTable, string> = { app_logs: 'logged_at', analytics_events: 'occurred_at' };
 
-export function countOlderThan(db: SqliteDatabase, table: RetentionTable, cutoff: number): number {
+export function countOlderThan(db: SqliteDatabase, table: CleanupTable, cutoff: number): number {
   return (db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${TIME_COLUMN[table]} < ?`).get(cutoff) as { n: number })
     .n;
 }
 
 /** Deletes at most `limit` rows older than `cutoff` (oldest first); short transactions keep writers moving. */
-export function deleteOlderThanBatch(db: SqliteDatabase, table: RetentionTable, cutoff: number, limit: number): number {
+export function deleteOlderThanBatch(db: SqliteDatabase, table: CleanupTable, cutoff: number, limit: number): number {
   return db
     .prepare(
       `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${TIME_COLUMN[table]} < ?
