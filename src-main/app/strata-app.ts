@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { ensurePrivateDataFolders } from '../core/private-files';
 import { removeStaleTempFiles } from '../core/atomic-file';
 import { systemClock, type Clock } from '../core/clock';
 import { acquireDataLock, type DataLock } from '../core/data-lock';
@@ -125,7 +125,7 @@ export class StrataApp {
 
   static async open(opts: StrataAppOptions): Promise<StrataApp> {
     const paths = dataPaths(opts.dataDir);
-    fs.mkdirSync(paths.root, { recursive: true });
+    ensurePrivateDataFolders(paths);
     const takeLock = opts.owner !== 'cli' || opts.exclusive === true;
     const lock = takeLock
       ? acquireDataLock(paths.lockFile, opts.owner === 'cli' ? 'the strata CLI' : `the Strata ${opts.owner}`)

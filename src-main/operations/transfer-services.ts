@@ -10,7 +10,7 @@ import {
   toContractPreview,
   type SnapshotListing,
 } from '../settings-transfer';
-import type { Output, SettingsChange, SettingsImportResult, SettingsPreview } from '../contract/types';
+import type { Output, SettingsImportResult, SettingsPreview } from '../contract/types';
 
 /**
  * The archive and settings-file functions the handlers call (src-main/archives and

@@ -67,7 +67,11 @@ describe('restore drills from the first snapshot on', () => {
   }, 120_000);
 
   it('the last drill survives a restart even after its snapshot was pruned', async () => {
-    const dir = await configured({ tiers: { startup: false }, retention: { keep: { auto: 1 } } }, 5);
+    // Only auto snapshots, so no calendar tier keeps the drilled one as its point.
+    const dir = await configured(
+      { tiers: { startup: false, hourly: false, daily: false, weekly: false }, retention: { keep: { auto: 1 } } },
+      5,
+    );
     const start = new Date(2026, 10, 23, 10, 5, 0).getTime();
     const clock = new ManualClock(start);
     let app = await openApp(dir, clock);

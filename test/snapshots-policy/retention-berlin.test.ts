@@ -233,9 +233,11 @@ describe('retention (Europe/Berlin)', () => {
     expect(shouldPauseForDisk(null, cfg, GiB)).toBe(false);
   });
 
-  it('never removes pinned snapshots or the newest good one, and removes failed ones first', () => {
+  it('never removes pinned snapshots or the newest good one; a failed one goes first, once a newer one is good', () => {
     const now = Date.parse('2026-11-23T12:00:00Z');
+    // Newer than every good snapshot: it may hold data nothing else has, so it stays.
     const failedNewest = snap('auto', now - MIN, { good: false, storedBytes: 10 * MiB });
+    const failedOlder = snap('auto', now - 220 * DAY, { good: false, storedBytes: 10 * MiB });
     const newestGood = snap('hourly', now - 200 * DAY, { storedBytes: 10 * MiB });
     const pinnedManual = snap('manual', now - 300 * DAY, { pinned: true, storedBytes: 10 * MiB });
     const pinnedFailed = snap('pre-migration', now - 400 * DAY, { good: false, storedBytes: 10 * MiB });
@@ -245,12 +247,16 @@ describe('retention (Europe/Berlin)', () => {
       maxAgeDays: 1,
       maxTotalBytes: 0,
     });
-    const plan = planRetention([plainOld, pinnedFailed, newestGood, failedNewest, pinnedManual], strict, {
+    const plan = planRetention([plainOld, pinnedFailed, newestGood, failedNewest, failedOlder, pinnedManual], strict, {
       now,
       disk: { freeBytes: 0, totalBytes: GiB },
     });
-    expect(plan.remove).toEqual([failedNewest.id, plainOld.id]);
-    expect(decision(plan, failedNewest.id).reasons).toEqual(['remove: failed its check, so it cannot be restored']);
+    expect(plan.remove).toEqual([failedOlder.id, plainOld.id]);
+    expect(decision(plan, failedOlder.id).reasons).toEqual(['remove: failed its check, and a newer snapshot is good']);
+    expect(decision(plan, failedNewest.id).action).toBe('keep');
+    expect(decision(plan, failedNewest.id).reasons).toEqual([
+      'keep: failed its check, but no newer snapshot is good yet',
+    ]);
     expect(decision(plan, newestGood.id).action).toBe('keep');
     expect(decision(plan, newestGood.id).reasons[0]).toBe('keep: newest good snapshot (never pruned)');
     expect(decision(plan, newestGood.id).reasons[1]).toMatch(/^would otherwise be removed: /);

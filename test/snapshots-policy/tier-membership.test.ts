@@ -51,15 +51,17 @@ describe('tier memberships over 30 simulated days', () => {
       startBackgroundJobs: true,
     });
     try {
-      // Hourly auto runs keep the simulation to 720 steps; every count keeps its default.
-      app.setBackupConfig({ autoIntervalMinutes: 60, drillIntervalDays: 0 });
+      // Hourly auto runs at half past (the clock started at 00:30), calendar runs on the hour:
+      // 1,440 half-hour steps; every count keeps its default.
+      app.setBackupConfig({ autoIntervalMinutes: 60, drillIntervalDays: 0, verifyPeriodDays: 0 });
       const keep = app.backupConfig().retention.keep;
       await settle(app);
-      for (let h = 1; h <= 30 * 24; h++) {
-        clock.advance(HOUR);
+      for (let step = 1; step <= 30 * 48; step++) {
+        clock.advance(HOUR / 2);
         await settle(app);
-        const hourOfDay = new Date(clock.now()).getHours();
-        if (hourOfDay === 9 || hourOfDay === 17) {
+        const h = step / 2;
+        const at = new Date(clock.now());
+        if (at.getMinutes() === 0 && (at.getHours() === 9 || at.getHours() === 17)) {
           const s = app.db.sessions.create({ title: `edit at hour ${h}` });
           app.db.messages.append(s.id, { role: 'user', content: `written at hour ${h}` });
         }
@@ -92,5 +94,5 @@ describe('tier memberships over 30 simulated days', () => {
     } finally {
       await app.close();
     }
-  }, 180_000);
+  }, 300_000);
 });

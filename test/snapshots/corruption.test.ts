@@ -135,7 +135,7 @@ describe('verify catches damage to a stored snapshot', () => {
       strata(dataDir, ['verify', snapshot.id]),
     );
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`FAILED  ${snapshot.id}`);
+    expect(r.stdout).toContain(`DAMAGED   ${snapshot.id}`);
     expect(r.stdout).toMatch(/checksum mismatch|could not be decompressed/);
     const sidecar = JSON.parse(fs.readFileSync(sidecarPath(), 'utf8')) as SnapshotSidecar;
     expect(sidecar.lastVerify?.ok).toBe(false);
