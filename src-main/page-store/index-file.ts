@@ -59,7 +59,8 @@ export function parseIndexFile(data: Buffer, indexId: string): IndexedPack[] {
     throw new IndexDamagedError('index file has the wrong length');
   }
   const body = data.length - 32;
-  if (!sha256(data.subarray(0, body)).equals(data.subarray(body))) throw new IndexDamagedError('index checksum mismatch');
+  if (!sha256(data.subarray(0, body)).equals(data.subarray(body)))
+    throw new IndexDamagedError('index checksum mismatch');
   const packs: IndexedPack[] = [];
   let at = HEADER_BYTES;
   for (let i = 0; i < packCount; i++) {

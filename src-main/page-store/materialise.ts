@@ -12,7 +12,10 @@ export function pageIdsOf(manifest: Manifest, reader: ObjectReader): string[] {
   const ids: string[] = [];
   for (const chunkId of manifest.chunks) ids.push(...chunkPageIds(reader.read(chunkId)));
   if (ids.length !== manifest.pageCount) {
-    throw new StrataError('corrupt', `Point ${manifest.id}: its chunks list ${ids.length} pages, not ${manifest.pageCount}.`);
+    throw new StrataError(
+      'corrupt',
+      `Point ${manifest.id}: its chunks list ${ids.length} pages, not ${manifest.pageCount}.`,
+    );
   }
   return ids;
 }

@@ -31,7 +31,8 @@ export function pagesOfFile(file: string, onClose?: () => void): PageSource {
   try {
     const size = fs.fstatSync(fd).size;
     const pageSize = pageSizeFromHeader(readFully(fd, 100, 0));
-    if (size % pageSize !== 0) throw new StrataError('invalid_file', 'The database file is not a whole number of pages.');
+    if (size % pageSize !== 0)
+      throw new StrataError('invalid_file', 'The database file is not a whole number of pages.');
     const pageCount = size / pageSize;
     const perRun = Math.max(1, Math.floor(READ_AHEAD_BYTES / pageSize));
     let runStart = 0;

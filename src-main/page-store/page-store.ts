@@ -98,7 +98,13 @@ export class PageStore {
 
   stats(opts: { deleting?: readonly string[] } = {}): StoreStats {
     this.reloadIndex();
-    return storeStats(this.paths, this.currentIndex(), this.reader(), this.listManifests().manifests, new Set(opts.deleting ?? []));
+    return storeStats(
+      this.paths,
+      this.currentIndex(),
+      this.reader(),
+      this.listManifests().manifests,
+      new Set(opts.deleting ?? []),
+    );
   }
 
   /** Deletes points (their objects stay until a GC); under the writer lock. */

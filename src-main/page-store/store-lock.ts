@@ -76,7 +76,12 @@ export async function acquireStoreLock(
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   const name = `${os.hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-${process.pid}-${crypto.randomBytes(4).toString('hex')}.lock`;
   const file = path.join(paths.locks, name);
-  const content: LockContent = { pid: process.pid, hostname: os.hostname(), owner, createdAt: new Date().toISOString() };
+  const content: LockContent = {
+    pid: process.pid,
+    hostname: os.hostname(),
+    owner,
+    createdAt: new Date().toISOString(),
+  };
   let backoff = 5;
   for (;;) {
     fs.writeFileSync(file, JSON.stringify(content), { flag: 'wx', mode: 0o600 });

@@ -78,7 +78,11 @@ export function verifyStore(
       if (percent < 100 && !inSubset(p.packId, percent, opts.subsetSeed ?? 0)) continue;
       const entries = p.entries.map((e) => ({ id: Buffer.from(e.id, 'hex'), offset: e.offset, length: e.length }));
       const check = checkPack(packFile(paths, p.packId), p.packId, entries);
-      packs.push({ packId: p.packId, ok: check.intact && check.goodObjects.size === entries.length, problem: check.problem });
+      packs.push({
+        packId: p.packId,
+        ok: check.intact && check.goodObjects.size === entries.length,
+        problem: check.problem,
+      });
       for (const e of p.entries) {
         if (!check.goodObjects.has(e.id)) markBad(e.id, p.packId, 'damaged_object', 'object does not match its hash');
       }
