@@ -9,7 +9,7 @@ import { acquireStoreLock } from './store-lock';
 import { indexFile, manifestFile, MANIFEST_ID, storePaths, type StorePaths } from './store-paths';
 import { storeStats, type StoreStats } from './store-stats';
 import { StoreWriter } from './store-writer';
-import { verifyStore, type VerifyOptions, type VerifyReport } from './verify';
+import { PackVanishedError, verifyStore, type VerifyOptions, type VerifyReport } from './verify';
 
 /**
  * A content-addressed store of SQLite pages: points in time are manifests over shared page
@@ -91,20 +91,26 @@ export class PageStore {
     return { bytes, manifest: point.manifest };
   }
 
+  /**
+   * Manifests are listed before the index is loaded: a point committed in between then has all its
+   * objects in the index, while the other order would take its new packs for missing ones.
+   */
   verify(opts: VerifyOptions = {}): VerifyReport {
-    const index = this.reloadIndex();
-    return verifyStore(this.paths, index, this.reader(), this.listManifests(), opts);
+    for (let attempt = 0; ; attempt++) {
+      const listing = this.listManifests();
+      const index = this.reloadIndex();
+      try {
+        return verifyStore(this.paths, index, this.reader(), listing, opts);
+      } catch (e) {
+        if (!(e instanceof PackVanishedError) || attempt >= 3) throw e;
+      }
+    }
   }
 
   stats(opts: { deleting?: readonly string[] } = {}): StoreStats {
-    this.reloadIndex();
-    return storeStats(
-      this.paths,
-      this.currentIndex(),
-      this.reader(),
-      this.listManifests().manifests,
-      new Set(opts.deleting ?? []),
-    );
+    const manifests = this.listManifests().manifests;
+    const index = this.reloadIndex();
+    return storeStats(this.paths, index, this.reader(), manifests, new Set(opts.deleting ?? []));
   }
 
   /** Deletes points (their objects stay until a GC); under the writer lock. */

@@ -39,6 +39,14 @@ export interface VerifyReport {
 
 const MAX_LISTED = 50;
 
+/** A GC removed a pack while we read: the caller starts over from a fresh listing and index. */
+export class PackVanishedError extends Error {
+  constructor(readonly packId: string) {
+    super(`pack ${packId} was removed while it was being read`);
+    this.name = 'PackVanishedError';
+  }
+}
+
 /** Whether a subset run reads this pack: a fixed position per pack, shifted by the seed. */
 function inSubset(packId: string, percent: number, seed: number): boolean {
   const pos = parseInt(packId.slice(0, 8), 16) / 2 ** 32;
@@ -77,7 +85,13 @@ export function verifyStore(
     for (const p of index.packs.values()) {
       if (percent < 100 && !inSubset(p.packId, percent, opts.subsetSeed ?? 0)) continue;
       const entries = p.entries.map((e) => ({ id: Buffer.from(e.id, 'hex'), offset: e.offset, length: e.length }));
-      const check = checkPack(packFile(paths, p.packId), p.packId, entries);
+      let check: ReturnType<typeof checkPack>;
+      try {
+        check = checkPack(packFile(paths, p.packId), p.packId, entries);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new PackVanishedError(p.packId);
+        throw e;
+      }
       packs.push({
         packId: p.packId,
         ok: check.intact && check.goodObjects.size === entries.length,

@@ -9,7 +9,12 @@ import { PageStore, readDatabasePages, type Manifest, type ManifestMeta } from '
 export { seededRandom };
 
 /** A demo database (the app's own schema and generator), checkpointed into one file. */
-export async function makeDemoDb(file: string, sessions: number, messagesPerSession: number, seed = 1): Promise<string> {
+export async function makeDemoDb(
+  file: string,
+  sessions: number,
+  messagesPerSession: number,
+  seed = 1,
+): Promise<string> {
   const db = await StrataDatabase.open({ file, appVersion: 'test', now: () => Date.UTC(2026, 0, 1) });
   generateDemoData(db.connection, { sessions, messagesPerSession, seed, now: Date.UTC(2026, 0, 1) });
   db.close();
@@ -86,7 +91,10 @@ export function churn(file: string, rand: () => number, newMessages: number, edi
         insert.run(`n-${Math.floor(rand() * 2 ** 48).toString(16)}-${i}`, s, s, text(), Date.now());
       }
       for (let i = 0; i < edits; i++) {
-        db.prepare('UPDATE messages SET content = ? WHERE rowid = ?').run(text(), ids[Math.floor(rand() * ids.length)]!.r);
+        db.prepare('UPDATE messages SET content = ? WHERE rowid = ?').run(
+          text(),
+          ids[Math.floor(rand() * ids.length)]!.r,
+        );
       }
       for (let i = 0; i < deletes; i++) {
         db.prepare('DELETE FROM messages WHERE rowid = ?').run(ids[Math.floor(rand() * ids.length)]!.r);
@@ -103,7 +111,12 @@ export function pageHashes(file: string, pageSize = 4096): string[] {
   const data = fs.readFileSync(file);
   const out: string[] = [];
   for (let at = 0; at < data.length; at += pageSize) {
-    out.push(crypto.createHash('sha256').update(data.subarray(at, at + pageSize)).digest('hex'));
+    out.push(
+      crypto
+        .createHash('sha256')
+        .update(data.subarray(at, at + pageSize))
+        .digest('hex'),
+    );
   }
   return out;
 }
