@@ -66,7 +66,7 @@ function listManifests(store) {
 }
 
 /** One object record: 16-byte header, payload. Returns the content, or null when damaged. */
-function decodeRecord(rec, expectedId) {
+function decodeRecord(rec, expectedId, dictionary = () => null) {
   if (rec.length < 16 || rec[0] !== 0x53 || rec[1] !== 0x4f || rec[2] !== 1) return null;
   const codec = rec[4];
   const encryption = rec[5];
@@ -79,13 +79,26 @@ function decodeRecord(rec, expectedId) {
     if (codec === 0) content = payload;
     else if (codec === 1) content = zlib.inflateRawSync(payload);
     else if (codec === 2 && typeof zlib.zstdDecompressSync === 'function') content = zlib.zstdDecompressSync(payload);
-    else return null;
+    else if (codec === 3 && payload.length >= 32) {
+      const dict = dictionary(payload.subarray(0, 32).toString('hex'));
+      if (!dict) return null;
+      content = zlib.inflateRawSync(payload.subarray(32), { dictionary: dict });
+    } else return null;
   } catch {
     return null;
   }
   if (content.length !== rawLength) return null;
   if (expectedId && sha256(content).toString('hex') !== expectedId) return null;
   return content;
+}
+
+function fileDictionary(store, id) {
+  try {
+    const file = fs.readFileSync(path.join(store, 'dictionaries', `${id}.dict`));
+    return sha256(file).toString('hex') === id ? file : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Object id -> list of {file, offset, length}, from every pack's trailer (or a walk of its objects). */
@@ -124,7 +137,8 @@ function locateObjects(store) {
         entries = entries ?? [];
         for (let at = 0; at + 16 <= data.length;) {
           const length = 16 + data.readUInt32LE(at + 12);
-          const content = at + length <= data.length ? decodeRecord(data.subarray(at, at + length)) : null;
+          const rec = data.subarray(at, at + length);
+          const content = at + length <= data.length ? decodeRecord(rec, null, (d) => fileDictionary(store, d)) : null;
           if (!content) break;
           entries.push({ id: sha256(content).toString('hex'), offset: at, length });
           at += length;
@@ -138,8 +152,24 @@ function locateObjects(store) {
 
 class Objects {
   constructor(store) {
+    this.store = store;
     this.where = locateObjects(store);
     this.cache = new Map();
+    this.dicts = new Map();
+  }
+  /** A dictionary from dictionaries/<id>.dict, or its copy stored as a raw object in a pack. */
+  dictionary(id) {
+    if (this.dicts.has(id)) return this.dicts.get(id);
+    let data = fileDictionary(this.store, id);
+    if (!data) {
+      try {
+        data = this.read(id);
+      } catch {
+        data = null;
+      }
+    }
+    this.dicts.set(id, data);
+    return data;
   }
   read(id) {
     for (const loc of this.where.get(id) ?? []) {
@@ -150,7 +180,7 @@ class Objects {
         this.cache.set(loc.file, data);
       }
       if (loc.offset + loc.length > data.length) continue;
-      const content = decodeRecord(data.subarray(loc.offset, loc.offset + loc.length), id);
+      const content = decodeRecord(data.subarray(loc.offset, loc.offset + loc.length), id, (d) => this.dictionary(d));
       if (content) return content;
     }
     throw new Error(`object ${id} is missing or damaged in every copy`);

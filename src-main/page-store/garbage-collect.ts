@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StrataError } from '../core/errors';
+import { listDictionaryIds } from './dictionaries';
 import { decodeObject } from './object-codec';
 import { asIndexedPacks, listIndexFiles, writeIndexFile, type ObjectIndex, type PackInfo } from './object-index';
 import { chunkPageIds, type ObjectReader } from './object-reader';
@@ -89,7 +90,8 @@ export function collectGarbage(
   const now = opts.now ?? Date.now();
   const grace = opts.graceMs ?? DEFAULT_GRACE_MS;
   const threshold = opts.repackThreshold ?? 0.25;
-  const live = markLive(paths, reader, opts.extraRoots ?? []);
+  // Dictionaries are never collected: objects name them, and they are few and small.
+  const live = markLive(paths, reader, [...(opts.extraRoots ?? []), ...listDictionaryIds(paths)]);
   const result: GcResult = {
     dryRun: !!opts.dryRun,
     liveObjects: live.size,
@@ -126,7 +128,7 @@ export function collectGarbage(
       if (!live.has(e.id) || inKept.has(e.id)) continue;
       try {
         const record = packs.readRecord(p.packId, e.offset, e.length);
-        decodeObject(record, Buffer.from(e.id, 'hex'));
+        decodeObject(record, Buffer.from(e.id, 'hex'), reader.dictionaries.lookup);
         records.push({ id: e.id, record: Buffer.from(record) });
       } catch {
         movable = false;

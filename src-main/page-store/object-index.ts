@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Dictionaries } from './dictionaries';
 import { writeDurable } from './durable-write';
 import { encodeIndexFile, parseIndexFile, type IndexedPack } from './index-file';
 import { sha256 } from './object-codec';
@@ -140,7 +141,7 @@ function readPackEntries(paths: StorePaths, packId: string, problems: IndexProbl
   } catch (e) {
     problems.push({ file: packRel(packId), kind: 'damaged_pack_trailer', detail: (e as Error).message });
     const whole = fs.readFileSync(file);
-    return { packId, size: whole.length, entries: scanPackObjects(whole) };
+    return { packId, size: whole.length, entries: scanPackObjects(whole, new Dictionaries(paths).lookup) };
   }
 }
 

@@ -1,3 +1,4 @@
+import { Dictionaries } from './dictionaries';
 import { decodeObject, ObjectDamagedError } from './object-codec';
 import { PackCache, PackMissingError } from './pack-reader';
 import type { ObjectIndex } from './object-index';
@@ -21,6 +22,7 @@ export class ObjectMissingError extends Error {
 export class ObjectReader {
   private readonly packs: PackCache;
   private reloaded = false;
+  readonly dictionaries: Dictionaries;
 
   constructor(
     paths: StorePaths,
@@ -28,6 +30,14 @@ export class ObjectReader {
     private readonly reloadIndex: () => ObjectIndex,
   ) {
     this.packs = new PackCache(paths);
+    // Dictionary objects are stored raw, so reading one never needs a dictionary.
+    this.dictionaries = new Dictionaries(paths, (id) => {
+      try {
+        return this.read(id);
+      } catch {
+        return null;
+      }
+    });
   }
 
   read(id: string): Buffer {
@@ -38,7 +48,7 @@ export class ObjectReader {
       for (const loc of copies) {
         try {
           const record = this.packs.readRecord(loc.packId, loc.offset, loc.length);
-          return decodeObject(record, Buffer.from(id, 'hex')).content;
+          return decodeObject(record, Buffer.from(id, 'hex'), this.dictionaries.lookup).content;
         } catch (e) {
           if (e instanceof PackMissingError) packGone = true;
           else if (!(e instanceof ObjectDamagedError)) throw e;

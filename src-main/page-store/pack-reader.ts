@@ -1,6 +1,13 @@
 import fs from 'node:fs';
 import { readFully } from './durable-write';
-import { decodeObject, ObjectDamagedError, recordLengthOf, sha256, OBJECT_HEADER_BYTES } from './object-codec';
+import {
+  decodeObject,
+  ObjectDamagedError,
+  recordLengthOf,
+  sha256,
+  OBJECT_HEADER_BYTES,
+  type DictionaryLookup,
+} from './object-codec';
 import {
   PACK_ENTRY_BYTES,
   PACK_FOOTER_BYTES,
@@ -40,14 +47,14 @@ export function readPackTrailer(file: string): { entries: PackEntry[]; size: num
  * and names each object by the hash of its content. Stops at the first record that does not
  * decode, so a truncated or scribbled pack still yields every object before the damage.
  */
-export function scanPackObjects(whole: Buffer): PackEntry[] {
+export function scanPackObjects(whole: Buffer, dicts?: DictionaryLookup): PackEntry[] {
   const found: PackEntry[] = [];
   let at = 0;
   while (at + OBJECT_HEADER_BYTES <= whole.length) {
     const length = recordLengthOf(whole.subarray(at, at + OBJECT_HEADER_BYTES));
     if (length === null || at + length > whole.length) break;
     try {
-      const { content } = decodeObject(whole.subarray(at, at + length));
+      const { content } = decodeObject(whole.subarray(at, at + length), undefined, dicts);
       found.push({ id: sha256(content), offset: at, length });
     } catch {
       break;
@@ -66,14 +73,19 @@ export interface PackCheck {
 }
 
 /** Reads a whole pack and checks every object in it, so damage is pinned to single objects. */
-export function checkPack(file: string, packId: string, expected: readonly PackEntry[]): PackCheck {
+export function checkPack(
+  file: string,
+  packId: string,
+  expected: readonly PackEntry[],
+  dicts?: DictionaryLookup,
+): PackCheck {
   const whole = fs.readFileSync(file);
   const intact = sha256(whole).toString('hex') === packId && packChecksumOk(whole);
   const goodObjects = new Set<string>();
   for (const e of expected) {
     if (e.offset + e.length > whole.length) continue;
     try {
-      decodeObject(whole.subarray(e.offset, e.offset + e.length), e.id);
+      decodeObject(whole.subarray(e.offset, e.offset + e.length), e.id, dicts);
       goodObjects.add(e.id.toString('hex'));
     } catch (err) {
       if (!(err instanceof ObjectDamagedError)) throw err;

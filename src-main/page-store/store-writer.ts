@@ -1,5 +1,6 @@
 import { StrataError } from '../core/errors';
-import { encodeObject, ObjectKind, sha256 } from './object-codec';
+import { saveDictionary, trainDictionary } from './dictionaries';
+import { encodeObject, ObjectKind, sha256, type Dictionary } from './object-codec';
 import { writeIndexFile, type ObjectIndex } from './object-index';
 import { chunkPageIds, ObjectReader } from './object-reader';
 import { PACK_TARGET_BYTES, PackWriter, type SealedPack } from './pack-writer';
@@ -41,6 +42,7 @@ export class StoreWriter {
   /** Objects in the pack being written, not yet sealed or indexed. */
   private readonly pending = new Set<string>();
   private closed = false;
+  private dict: Dictionary | null = null;
 
   constructor(
     private readonly paths: StorePaths,
@@ -64,6 +66,7 @@ export class StoreWriter {
       newObjects: 0,
       newBytes: 0,
     };
+    this.dict ??= this.reader.dictionaries.current() ?? this.newDictionary(source, result);
     const chunkCount = Math.ceil(source.pageCount / chunkSize);
     for (let c = 0; c < chunkCount; c++) {
       const first = c * chunkSize + 1;
@@ -135,7 +138,7 @@ export class StoreWriter {
   private store(id: Buffer, kind: number, content: Buffer, result: StoredPages): void {
     const hex = id.toString('hex');
     if (this.index.has(hex) || this.pending.has(hex)) return;
-    const record = encodeObject(kind, content, kind === ObjectKind.page);
+    const record = encodeObject(kind, content, kind === ObjectKind.page, this.dict ?? undefined);
     this.pack.add(id, record);
     this.pending.add(hex);
     result.newObjects++;
@@ -144,6 +147,15 @@ export class StoreWriter {
       const sealed = this.pack.seal();
       if (sealed) this.addSealed(sealed);
     }
+  }
+
+  /** Trains the store's dictionary from this point's pages; kept as a file and as a pack object. */
+  private newDictionary(source: PageSource, result: StoredPages): Dictionary | null {
+    const dict = trainDictionary(source);
+    if (!dict) return null;
+    this.store(dict.id, ObjectKind.dictionary, dict.data, result);
+    saveDictionary(this.paths, dict);
+    return dict;
   }
 
   private addSealed(p: SealedPack): void {

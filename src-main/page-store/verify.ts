@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import { dictionaryFile, listDictionaryIds } from './dictionaries';
+import { sha256 } from './object-codec';
 import { chunkPageIds, ObjectMissingError, type ObjectReader } from './object-reader';
 import { checkPack } from './pack-reader';
 import type { ObjectIndex, IndexProblem } from './object-index';
@@ -34,6 +37,8 @@ export interface VerifyReport {
   points: PointVerdict[];
   packs: { packId: string; ok: boolean; problem: string | null }[];
   index: IndexProblem[];
+  /** Dictionary files whose content does not match their name (objects then use the pack copy). */
+  dictionaries: { id: string; ok: boolean }[];
   packsRead: number;
 }
 
@@ -87,7 +92,7 @@ export function verifyStore(
       const entries = p.entries.map((e) => ({ id: Buffer.from(e.id, 'hex'), offset: e.offset, length: e.length }));
       let check: ReturnType<typeof checkPack>;
       try {
-        check = checkPack(packFile(paths, p.packId), p.packId, entries);
+        check = checkPack(packFile(paths, p.packId), p.packId, entries, reader.dictionaries.lookup);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new PackVanishedError(p.packId);
         throw e;
@@ -144,6 +149,17 @@ export function verifyStore(
     }
     points.push({ id: m.id, ok: problems.length === 0, problems, moreProblems: more });
   }
-  const ok = points.every((p) => p.ok) && packs.every((p) => p.ok) && index.problems.length === 0;
-  return { ok, points, packs, index: index.problems, packsRead: packs.length };
+  const dictionaries = listDictionaryIds(paths).map((id) => {
+    try {
+      return { id, ok: sha256(fs.readFileSync(dictionaryFile(paths, id))).toString('hex') === id };
+    } catch {
+      return { id, ok: false };
+    }
+  });
+  const ok =
+    points.every((p) => p.ok) &&
+    packs.every((p) => p.ok) &&
+    index.problems.length === 0 &&
+    dictionaries.every((d) => d.ok);
+  return { ok, points, packs, index: index.problems, dictionaries, packsRead: packs.length };
 }

@@ -40,15 +40,37 @@ describe('scripts/recover.mjs', () => {
     expect(fs.readFileSync(path.join(dir, 'second.script.db')).equals(fs.readFileSync(db))).toBe(true);
   });
 
+  it('reads through a damaged dictionary file by using its copy in a pack', async () => {
+    const dir = tempDir('strata-ps-recover-');
+    const db = await makeDemoDb(path.join(dir, 'strata.db'), 6, 60);
+    const store = PageStore.open(path.join(dir, 'store'));
+    await takePoint(store, db, 'only');
+    const [dictFile] = filesUnder(store.paths.root, 'dictionaries');
+    expect(dictFile, 'a dictionary was trained').toBeDefined();
+    const data = fs.readFileSync(dictFile!);
+    data[100] = data[100]! ^ 0xff;
+    fs.writeFileSync(dictFile!, data);
+    const report = store.verify({ readData: true });
+    expect(report.dictionaries).toEqual([expect.objectContaining({ ok: false })]);
+    expect(report.points.every((p) => p.ok)).toBe(true);
+    const out = path.join(dir, 'out.db');
+    expect(recover(['--store', store.paths.root, '--point', 'only', '--out', out]).status).toBe(0);
+    expect(fs.readFileSync(out).equals(fs.readFileSync(db))).toBe(true);
+    await store.materialise('only', path.join(dir, 'store.db'));
+    expect(fs.readFileSync(path.join(dir, 'store.db')).equals(fs.readFileSync(db))).toBe(true);
+  });
+
   it('refuses a damaged point instead of writing wrong pages', async () => {
     const dir = tempDir('strata-ps-recover-');
     const db = await makeDemoDb(path.join(dir, 'strata.db'), 4, 40);
     const store = PageStore.open(path.join(dir, 'store'));
     await takePoint(store, db, 'only');
-    const [packId] = store.reloadIndex().packs.keys();
-    const file = packFile(store.paths, packId!);
+    // The last object of the pack: a page or a chunk, either of which the point needs.
+    const [pack] = store.reloadIndex().packs.values();
+    const last = pack!.entries.reduce((a, b) => (a.offset > b.offset ? a : b));
+    const file = packFile(store.paths, pack!.packId);
     const data = fs.readFileSync(file);
-    data[200] = data[200]! ^ 0xff;
+    data[last.offset + 20] = data[last.offset + 20]! ^ 0xff;
     fs.writeFileSync(file, data);
     const out = path.join(dir, 'out.db');
     const r = recover(['--store', store.paths.root, '--point', 'only', '--out', out]);

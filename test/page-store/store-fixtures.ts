@@ -88,7 +88,7 @@ export function churn(file: string, rand: () => number, newMessages: number, edi
     db.transaction(() => {
       for (let i = 0; i < newMessages; i++) {
         const s = sessions[Math.floor(rand() * sessions.length)]!.id;
-        insert.run(`n-${Math.floor(rand() * 2 ** 48).toString(16)}-${i}`, s, s, text(), Date.now());
+        insert.run(`n-${Math.floor(rand() * 2 ** 48).toString(16)}-${i}`, s, s, text(), Date.UTC(2026, 1, 1) + i);
       }
       for (let i = 0; i < edits; i++) {
         db.prepare('UPDATE messages SET content = ? WHERE rowid = ?').run(
