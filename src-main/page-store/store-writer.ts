@@ -28,6 +28,12 @@ export interface PutPagesOptions {
   /** Pages that may differ from `previous` (for example the pages the WAL says changed). */
   changedPages?: ReadonlySet<number>;
   chunkSize?: number;
+  /**
+   * Objects that verify found damaged or missing: when the source holds the same content, a fresh
+   * copy is stored (in a new pack) instead of trusting the index. Points that referenced the
+   * damaged copy are healed as soon as the pack and its index are written (`flush`).
+   */
+  heal?: ReadonlySet<string>;
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -43,6 +49,7 @@ export class StoreWriter {
   private readonly pending = new Set<string>();
   private closed = false;
   private dict: Dictionary | null = null;
+  private heal = new Set<string>();
 
   constructor(
     private readonly paths: StorePaths,
@@ -66,6 +73,7 @@ export class StoreWriter {
       newObjects: 0,
       newBytes: 0,
     };
+    for (const id of opts.heal ?? []) this.heal.add(id);
     this.dict ??= this.reader.dictionaries.current() ?? this.newDictionary(source, result);
     const chunkCount = Math.ceil(source.pageCount / chunkSize);
     for (let c = 0; c < chunkCount; c++) {
@@ -137,7 +145,8 @@ export class StoreWriter {
 
   private store(id: Buffer, kind: number, content: Buffer, result: StoredPages): void {
     const hex = id.toString('hex');
-    if (this.index.has(hex) || this.pending.has(hex)) return;
+    if ((this.index.has(hex) && !this.heal.has(hex)) || this.pending.has(hex)) return;
+    this.heal.delete(hex);
     const record = encodeObject(kind, content, kind === ObjectKind.page, this.dict ?? undefined);
     this.pack.add(id, record);
     this.pending.add(hex);
@@ -182,7 +191,8 @@ export class StoreWriter {
     if (!this.index.has(chunkId)) return null;
     try {
       const ids = chunkPageIds(this.reader.read(chunkId));
-      if (ids.length !== last - first + 1 || !ids.every((id) => this.index.has(id))) return null;
+      const present = (id: string) => this.index.has(id) && !this.heal.has(id);
+      if (ids.length !== last - first + 1 || !ids.every(present) || this.heal.has(chunkId)) return null;
     } catch {
       return null;
     }

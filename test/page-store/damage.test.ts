@@ -169,4 +169,24 @@ describe('damage stays local and is named exactly', () => {
     await expect(store.gc({ graceMs: 0 })).rejects.toMatchObject({ code: 'store_damaged' });
     expect(store.reloadIndex().packs.size).toBe(packsBefore);
   });
+
+  it('repair: a damaged page that the live database still has is stored again and heals its points', async () => {
+    const { store, y, loc, idOf } = await threePoints();
+    const hit = loc(y[60]!);
+    flipByte(packFile(store.paths, hit.packId), hit.offset + 100);
+    const damaged = store.verify({ readData: true });
+    expect(affected(damaged)).toEqual(['Y', 'Z']);
+    const ids = new Set(damaged.points.flatMap((p) => p.problems.map((q) => q.objectId!)));
+    expect([...ids]).toEqual([idOf(y[60]!)]);
+    // The live data still holds that page unchanged (here: Y's pages).
+    const w = await store.beginWrite('repair');
+    const healed = await w.putPages(pagesOfBuffers(y), { heal: ids });
+    w.flush();
+    w.close();
+    expect(healed.newObjects).toBe(1);
+    expect(store.verify({ readData: true }).points.every((p) => p.ok)).toBe(true);
+    const out = path.join(store.paths.root, 'y.db');
+    await store.materialise('Y', out);
+    expect(fs.readFileSync(out).equals(Buffer.concat(y))).toBe(true);
+  });
 });
