@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import crypto from 'node:crypto';
+import { StrataError } from '../core/errors';
 import { commitFd, mapWriteError, tempNameIn, writeFully } from './durable-write';
 import { encodeTrailer, type PackEntry } from './pack-format';
 import { packFile, type StorePaths } from './store-paths';
@@ -71,8 +72,15 @@ export class PackWriter {
       throw e;
     }
     this.fd = null;
-    commitFd(fd, this.tmp, packFile(this.paths, packId));
+    const target = packFile(this.paths, packId);
+    commitFd(fd, this.tmp, target);
     this.reset();
+    // What a point will reference is read back and hashed from the file, not from our buffers.
+    const onDisk = fs.readFileSync(target);
+    if (onDisk.length !== sealed.size || crypto.createHash('sha256').update(onDisk).digest('hex') !== packId) {
+      fs.rmSync(target, { force: true });
+      throw new StrataError('write_failed', 'A backup pack did not read back as written; nothing was committed.');
+    }
     return sealed;
   }
 
