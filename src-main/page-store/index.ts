@@ -1,0 +1,10 @@
+export { PageStore } from './page-store';
+export { StoreWriter, type StoredPages, type PutPagesOptions } from './store-writer';
+export { pagesOfBuffers, pagesOfFile, type PageSource } from './page-source';
+export { readDatabasePages, type DatabasePagesOptions } from './database-pages';
+export { storeDirOf } from './store-paths';
+export type { Manifest, ManifestMeta, CheckResult, ManifestListing } from './manifest';
+export type { VerifyOptions, VerifyReport, PointVerdict, PointProblem } from './verify';
+export type { StoreStats, PointSize } from './store-stats';
+export type { GcOptions, GcResult } from './garbage-collect';
+export { PointPages } from './materialise';

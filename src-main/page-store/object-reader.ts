@@ -1,0 +1,75 @@
+import { Dictionaries } from './dictionaries';
+import { decodeObject, ObjectDamagedError } from './object-codec';
+import { PackCache, PackMissingError } from './pack-reader';
+import type { ObjectIndex } from './object-index';
+import type { StorePaths } from './store-paths';
+
+export class ObjectMissingError extends Error {
+  constructor(
+    readonly objectId: string,
+    readonly packId: string | null,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ObjectMissingError';
+  }
+}
+
+/**
+ * Reads objects by id, checking each one's hash. Tries every known copy, and reloads the index
+ * once when a pack has gone (a GC that ran meanwhile moved the object to a new pack first).
+ */
+export class ObjectReader {
+  private readonly packs: PackCache;
+  private reloaded = false;
+  readonly dictionaries: Dictionaries;
+
+  constructor(
+    paths: StorePaths,
+    private index: ObjectIndex,
+    private readonly reloadIndex: () => ObjectIndex,
+  ) {
+    this.packs = new PackCache(paths);
+    // Dictionary objects are stored raw, so reading one never needs a dictionary.
+    this.dictionaries = new Dictionaries(paths, (id) => {
+      try {
+        return this.read(id);
+      } catch {
+        return null;
+      }
+    });
+  }
+
+  read(id: string): Buffer {
+    for (;;) {
+      const copies = this.index.copiesOf(id);
+      let lastProblem: { packId: string | null; message: string } = { packId: null, message: 'not in any pack' };
+      let packGone = false;
+      for (const loc of copies) {
+        try {
+          const record = this.packs.readRecord(loc.packId, loc.offset, loc.length);
+          return decodeObject(record, Buffer.from(id, 'hex'), this.dictionaries.lookup).content;
+        } catch (e) {
+          if (e instanceof PackMissingError) packGone = true;
+          else if (!(e instanceof ObjectDamagedError)) throw e;
+          lastProblem = { packId: loc.packId, message: (e as Error).message };
+        }
+      }
+      if ((packGone || copies.length === 0) && !this.reloaded) {
+        this.reloaded = true;
+        this.index = this.reloadIndex();
+        this.packs.forget();
+        continue;
+      }
+      throw new ObjectMissingError(id, lastProblem.packId, `object ${id.slice(0, 12)}: ${lastProblem.message}`);
+    }
+  }
+}
+
+/** The page ids of one chunk object: 32 bytes each. */
+export function chunkPageIds(content: Buffer): string[] {
+  if (content.length % 32 !== 0) throw new ObjectDamagedError('chunk length is not a multiple of 32');
+  const ids: string[] = [];
+  for (let at = 0; at < content.length; at += 32) ids.push(content.subarray(at, at + 32).toString('hex'));
+  return ids;
+}
