@@ -49,6 +49,8 @@ export const ERROR_CODES = [
   'restore_failed',
   'confirmation_required',
   'interrupted',
+  'store_damaged',
+  'store_busy',
   'corrupt_snapshot',
   'snapshot_check_failed',
   'copy_changed',

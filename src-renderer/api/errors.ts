@@ -66,6 +66,9 @@ const NEXT_STEPS: Record<ErrorCode, string> = {
   confirmation_required:
     'This import would change your backup schedule or retention and delete existing backups. Review the changes and confirm to go ahead.',
   interrupted: 'That background work was stopped so a restore or quit could go ahead; it runs again on its own.',
+  store_damaged:
+    'Part of the backup store cannot be read, so nothing was deleted. Run a full verify to see which points are affected.',
+  store_busy: 'Another Strata window or command is changing the backups right now. Try again in a moment.',
   restore_failed:
     'The restore did not hold up when it was checked, so your previous data was put back. Try another backup.',
   corrupt_snapshot: `This backup is damaged. ${PICK_ANOTHER}`,
