@@ -1,5 +1,6 @@
 import { ensurePrivateDataFolders } from '../core/private-files';
 import { removeStaleTempFiles } from '../core/atomic-file';
+import { removeStaleOpenedPoints } from '../snapshots/open-point';
 import { systemClock, type Clock } from '../core/clock';
 import { acquireDataLock, type DataLock } from '../core/data-lock';
 import { StrataError } from '../core/errors';
@@ -136,6 +137,7 @@ export class StrataApp {
         // Only the lock holder tidies up: another process may be mid-write otherwise.
         recoverInterruptedRestore(paths.database, paths.backups, app.logger);
         removeStaleTempFiles(paths.root);
+        removeStaleOpenedPoints(paths.backups);
         app.snapshots.store.cleanOrphans(app.clock.now());
       }
       if (lock && app.snapshots.store.pendingFiles().length) {

@@ -39,7 +39,7 @@ export interface SnapshotEngineOptions {
   migrations?: readonly Migration[];
 }
 
-export type ProgressKind = 'snapshot' | 'verify' | 'restore' | 'drill' | 'export';
+export type ProgressKind = 'snapshot' | 'verify' | 'restore' | 'drill' | 'export' | 'open';
 
 /** What each job module gets from the engine: the store, the options, and one progress reporter. */
 export interface EngineContext {

@@ -19,9 +19,11 @@ import { restoreSnapshot } from './restore-snapshot';
 import { pruneSnapshots } from './prune-snapshots';
 import { storePendingPreRestores } from './pre-restore';
 import { drillSnapshot } from './drill';
+import { openPoint, type OpenedPoint } from './open-point';
 import type { DrillResult, EngineContext, RestoreResult, SnapshotEngineOptions, VerifyResult } from './engine-types';
 
 export type { LiveDatabase, VerifyResult, RestoreResult, DrillResult, SnapshotEngineOptions } from './engine-types';
+export type { OpenedPoint } from './open-point';
 
 /**
  * Creates, lists, checks and restores snapshots. Each job lives in its own module; this class
@@ -175,6 +177,11 @@ export class SnapshotEngine {
       throw new StrataError('nothing_to_undo', 'There is no restore to undo.');
     }
     return this.restore(last.preRestoreSnapshotId, { ...opts, undo: true });
+  }
+
+  /** Materialises a point read-only into a private folder (browse, diff, single-session restore). */
+  openPoint(id: string, opts: { operationId?: string } = {}): Promise<OpenedPoint> {
+    return this.exclusive(`open:${id}`, () => openPoint(this.ctx, id, opts.operationId));
   }
 
   drill(id?: string, opts: { operationId?: string } = {}): Promise<DrillResult> {

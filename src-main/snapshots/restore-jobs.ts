@@ -23,7 +23,8 @@ import {
 export interface PrepareRestoreJob {
   op: 'restore-prepare';
   materialise: MaterialiseJob;
-  token: string;
+  /** The restore's token; null when the point is only opened to be looked at. */
+  token: string | null;
 }
 
 export interface PrepareRestoreOutcome {
