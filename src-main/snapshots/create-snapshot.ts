@@ -7,6 +7,7 @@ import { isPinnedTier } from './config';
 import { isGoodSnapshot } from './good';
 import { SNAPSHOT_FORMAT_VERSION, type SnapshotEntry, type SnapshotSidecar, type SnapshotTier } from './sidecar';
 import { runSnapshotJob } from './worker-client';
+import { scratchDir } from './scratch';
 import type { EngineContext } from './engine-types';
 
 export interface CreateOptions {
@@ -21,8 +22,44 @@ export interface CreateOptions {
   createdAt?: number;
 }
 
-/** Writes a snapshot in the worker; its sidecar, read back intact, is the commit point. */
+/** Writes a snapshot into the page store in the worker; its manifest, read back, is the commit point. */
 export async function createSnapshot(ctx: EngineContext, opts: CreateOptions): Promise<SnapshotSidecar> {
+  if (ctx.opts.snapshotFormat === 'gzip') return createGzipSnapshot(ctx, opts);
+  const { store } = ctx;
+  const { clock, live } = ctx.opts;
+  const operationId = opts.operationId ?? newOperationId('snapshot');
+  const createdAt = opts.createdAt ?? clock.now();
+  const id = opts.id ?? store.newId(opts.tier, createdAt);
+  return ctx.withProgress('snapshot', operationId, async (progress) => {
+    await runSnapshotJob(
+      {
+        op: 'store-create',
+        dbFile: opts.staticSource ?? live.file,
+        ...(opts.staticSource ? { staticSource: true } : {}),
+        storeDir: store.pages.dir,
+        scratchDir: scratchDir(ctx.opts.backupsDir),
+        id,
+        createdAt: new Date(createdAt).toISOString(),
+        point: {
+          tier: opts.tier,
+          label: opts.label?.trim() ? opts.label.trim().slice(0, 200) : null,
+          pinned: opts.pinned ?? isPinnedTier(opts.tier),
+          appVersion: APP_VERSION,
+          sourceFile: path.basename(live.file),
+          checkedAt: new Date(clock.now()).toISOString(),
+          startedAt: Date.now(),
+        },
+      },
+      progress,
+    );
+    const { storedPath: _s, sidecarPath: _p, storage: _k, ...written } = store.get(id);
+    if (!opts.staticSource) recordBackupTime(ctx, createdAt);
+    return written;
+  });
+}
+
+/** The earlier format, one gzip file per snapshot; kept so its read paths stay exercised. */
+async function createGzipSnapshot(ctx: EngineContext, opts: CreateOptions): Promise<SnapshotSidecar> {
   const { store } = ctx;
   const { clock, live } = ctx.opts;
   const operationId = opts.operationId ?? newOperationId('snapshot');
@@ -115,10 +152,9 @@ export function hasChangedSinceNewest(ctx: EngineContext): boolean {
  * time: the newest good snapshot, which holds exactly the current data, becomes a member of the
  * tier too, with no second copy. Retention then keeps it for that tier's buckets.
  */
-export function addMembership(ctx: EngineContext, tier: SnapshotTier): SnapshotSidecar | null {
+export async function addMembership(ctx: EngineContext, tier: SnapshotTier): Promise<SnapshotSidecar | null> {
   const newest = newestGood(ctx);
   if (!newest) return null;
-  const { storedPath: _s, sidecarPath: _p, ...sidecar } = newest;
   const at = new Date(ctx.opts.clock.now()).toISOString();
-  return ctx.store.writeSidecar({ ...sidecar, memberships: [...(sidecar.memberships ?? []), { tier, at }] });
+  return ctx.store.update(newest.id, (s) => ({ ...s, memberships: [...(s.memberships ?? []), { tier, at }] }));
 }

@@ -50,7 +50,7 @@ export async function drillSnapshot(
       const status = problems.length === 0 ? 'ok' : outcome.status === 'unchecked' ? 'unchecked' : 'damaged';
       const checkedAt = new Date(ctx.opts.clock.now()).toISOString();
       const durationMs = Math.round(performance.now() - started);
-      updateSidecar(ctx, entry.id, {
+      await updateSidecar(ctx, entry.id, {
         lastDrill: { ok: status === 'ok', status, at: checkedAt, method: 'restore-drill', problems, durationMs },
       });
       return { id: entry.id, ok: status === 'ok', status, problems, checkedAt, durationMs, sessionsReadable };

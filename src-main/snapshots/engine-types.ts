@@ -35,6 +35,11 @@ export interface SnapshotEngineOptions {
   /** Called around a restore so scheduled jobs stay out of the way. */
   onRestoreStart?: () => void;
   onRestoreEnd?: () => void;
+  /**
+   * Where new snapshots go: the page store (default), or one gzip file each, the earlier format
+   * whose snapshots stay readable; tests use it to keep exercising that format's read paths.
+   */
+  snapshotFormat?: 'pages' | 'gzip';
   /** Tests only: the schema steps a restore uses to bring an older snapshot forward. */
   migrations?: readonly Migration[];
 }

@@ -20,6 +20,9 @@ import { pruneSnapshots } from './prune-snapshots';
 import { storePendingPreRestores } from './pre-restore';
 import { drillSnapshot } from './drill';
 import { openPoint, type OpenedPoint } from './open-point';
+import { runSnapshotJob } from './worker-client';
+import type { StoreStatsOutcome } from './store-jobs';
+import type { GcResult, VerifyReport } from '../page-store';
 import type { DrillResult, EngineContext, RestoreResult, SnapshotEngineOptions, VerifyResult } from './engine-types';
 
 export type { LiveDatabase, VerifyResult, RestoreResult, DrillResult, SnapshotEngineOptions } from './engine-types';
@@ -99,7 +102,7 @@ export class SnapshotEngine {
    */
   scheduled(tier: SnapshotTier): Promise<'created' | 'joined'> {
     return this.exclusive(`snapshot:${tier}`, async () => {
-      if (!hasChangedSinceNewest(this.ctx) && addMembership(this.ctx, tier)) return 'joined' as const;
+      if (!hasChangedSinceNewest(this.ctx) && (await addMembership(this.ctx, tier))) return 'joined' as const;
       await createSnapshot(this.ctx, { tier });
       return 'created' as const;
     });
@@ -122,7 +125,7 @@ export class SnapshotEngine {
       if (damaged?.recoverable && !opts.force) {
         throw new StrataError('pinned', `Snapshot ${id} still holds data (${damaged.reason}). Delete it with --force.`);
       }
-      this.store.remove(id);
+      await this.store.remove(id);
     });
   }
 
@@ -158,7 +161,7 @@ export class SnapshotEngine {
   }
 
   prune(config: RetentionConfig, opts: { dryRun: boolean; disk?: DiskSpace }): Promise<RetentionPlan> {
-    return this.exclusive('prune', async () => pruneSnapshots(this.ctx, config, opts));
+    return this.exclusive('prune', () => pruneSnapshots(this.ctx, config, opts));
   }
 
   completePendingPreRestores(): Promise<string[]> {
@@ -182,6 +185,26 @@ export class SnapshotEngine {
   /** Materialises a point read-only into a private folder (browse, diff, single-session restore). */
   openPoint(id: string, opts: { operationId?: string } = {}): Promise<OpenedPoint> {
     return this.exclusive(`open:${id}`, () => openPoint(this.ctx, id, opts.operationId));
+  }
+
+  /** Logical and stored sizes of the page store, and per point what it added and what deleting it frees. */
+  storeStats(): Promise<StoreStatsOutcome> {
+    return runSnapshotJob({ op: 'store-stats', storeDir: this.store.pages.dir });
+  }
+
+  /** Frees what no point references (packs younger than the grace period stay). */
+  storeGc(opts: { dryRun: boolean }): Promise<GcResult> {
+    return this.exclusive('store-gc', () =>
+      runSnapshotJob({ op: 'store-gc', storeDir: this.store.pages.dir, dryRun: opts.dryRun }),
+    );
+  }
+
+  /**
+   * Checks the page store: every point's objects present, and with readData every object (or a
+   * share of the packs) read and checked against its hash; names exactly which points are affected.
+   */
+  verifyStore(opts: { readData: boolean; subsetPercent?: number; subsetSeed?: number }): Promise<VerifyReport> {
+    return runSnapshotJob({ op: 'store-verify', storeDir: this.store.pages.dir, ...opts });
   }
 
   drill(id?: string, opts: { operationId?: string } = {}): Promise<DrillResult> {

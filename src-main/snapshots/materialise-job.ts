@@ -3,6 +3,7 @@ import { StrataError, toErrorPayload } from '../core/errors';
 import { openRaw } from '../db/connection';
 import { checkIntegrity, summarizeDatabase, type CheckMethod, type DatabaseSummary } from '../db/online-copy';
 import { decompressGzipFile } from './codec';
+import { PageStore } from '../page-store';
 import type { CheckStatus } from './sidecar';
 
 /** Work that runs inside the snapshot worker thread (see snapshot.worker.ts). */
@@ -11,6 +12,8 @@ export type Progress = (phase: string, done: number, total: number) => void;
 export interface MaterialiseJob {
   op: 'materialise';
   storedPath: string;
+  /** A page-store point: its pages (each checked against its hash) instead of a gzip file. */
+  point?: { storeDir: string; id: string };
   /** null when the metadata is being rebuilt from the stored file: nothing to compare against. */
   expectedSha256: string | null;
   expectedCounts: Record<string, number> | null;
@@ -57,16 +60,25 @@ export async function materialiseSnapshot(job: MaterialiseJob, progress: Progres
   let storedBytes: number | null = null;
   let outputBytes: number | null = null;
   try {
-    const r = await decompressGzipFile(job.storedPath, job.outFile, {
-      ...(job.expectedBytes !== null ? { maxOutputBytes: job.expectedBytes } : {}),
-      ...(job.members ? { members: job.members } : {}),
-      onProgress: (done, total) => progress('decompress', done, total),
-    });
-    ({ sha256, storedBytes, outputBytes } = r);
-    if (job.expectedSha256 !== null && r.sha256 !== job.expectedSha256)
-      damage.push('checksum mismatch: the stored file changed since it was written');
-    if (job.expectedBytes !== null && r.outputBytes !== job.expectedBytes)
-      damage.push(`size mismatch: ${r.outputBytes} bytes decompressed, ${job.expectedBytes} expected`);
+    if (job.point) {
+      progress('materialise', 0, 1);
+      const r = await PageStore.open(job.point.storeDir).materialise(job.point.id, job.outFile);
+      outputBytes = r.bytes;
+      sha256 = r.manifest.checksum;
+      if (job.expectedBytes !== null && r.bytes !== job.expectedBytes)
+        damage.push(`size mismatch: ${r.bytes} bytes materialised, ${job.expectedBytes} expected`);
+    } else {
+      const r = await decompressGzipFile(job.storedPath, job.outFile, {
+        ...(job.expectedBytes !== null ? { maxOutputBytes: job.expectedBytes } : {}),
+        ...(job.members ? { members: job.members } : {}),
+        onProgress: (done, total) => progress('decompress', done, total),
+      });
+      ({ sha256, storedBytes, outputBytes } = r);
+      if (job.expectedSha256 !== null && r.sha256 !== job.expectedSha256)
+        damage.push('checksum mismatch: the stored file changed since it was written');
+      if (job.expectedBytes !== null && r.outputBytes !== job.expectedBytes)
+        damage.push(`size mismatch: ${r.outputBytes} bytes decompressed, ${job.expectedBytes} expected`);
+    }
   } catch (e) {
     (isEnvironmentFailure(e) ? environment : damage).push(toErrorPayload(e).message);
   }

@@ -14,7 +14,7 @@ export type SnapshotTier = Tier;
 export const CHECK_STATUSES = ['ok', 'damaged', 'unchecked'] as const;
 export type CheckStatus = (typeof CHECK_STATUSES)[number];
 
-const checkResult = z.object({
+export const checkResultSchema = z.object({
   ok: z.boolean(),
   status: z.enum(CHECK_STATUSES).optional(),
   at: z.string(),
@@ -22,7 +22,8 @@ const checkResult = z.object({
   problems: z.array(z.string()),
   durationMs: z.number().nonnegative().optional(),
 });
-export type CheckResult = z.infer<typeof checkResult>;
+export type CheckResult = z.infer<typeof checkResultSchema>;
+const checkResult = checkResultSchema;
 
 /**
  * The JSON file written next to each stored snapshot. Readers must refuse a formatVersion they
@@ -46,7 +47,8 @@ export const snapshotSidecarSchema = z.object({
   stored: z.object({
     file: z.string().regex(/^[^/\\]+$/),
     sizeBytes: z.number().int().nonnegative(),
-    codec: z.literal('gzip'),
+    /** gzip: one `.db.gz` file per snapshot; pages: a manifest in the deduplicated page store. */
+    codec: z.enum(['gzip', 'pages']),
     codecOptions: z.object({
       level: z.number().int(),
       memberBytes: z.number().int().positive(),
@@ -81,8 +83,11 @@ export const snapshotSidecarSchema = z.object({
 export type SnapshotSidecar = z.infer<typeof snapshotSidecarSchema>;
 
 export interface SnapshotEntry extends SnapshotSidecar {
+  /** The `.db.gz` file, or the page store's folder. */
   storedPath: string;
+  /** The `.json` sidecar, or the manifest. */
   sidecarPath: string;
+  storage: 'gzip' | 'pages';
 }
 
 export function checkStatusOf(r: CheckResult): CheckStatus {

@@ -1,9 +1,11 @@
 import { hostWorkerJob } from '../core/worker-rpc';
 import { createSnapshotFile, type CreateJob } from './create-job';
+import { createStorePoint, type StoreCreateJob } from './store-create-job';
+import { runStoreJob, type StoreJob } from './store-jobs';
 import { materialiseSnapshot, type MaterialiseJob } from './materialise-job';
 import { applyRestore, prepareRestore, type ApplyRestoreJob, type PrepareRestoreJob } from './restore-jobs';
 
-export type SnapshotJob = CreateJob | MaterialiseJob | PrepareRestoreJob | ApplyRestoreJob;
+export type SnapshotJob = CreateJob | StoreCreateJob | StoreJob | MaterialiseJob | PrepareRestoreJob | ApplyRestoreJob;
 
 /** Runs one snapshot job off the main thread and reports progress and the outcome. */
 hostWorkerJob<SnapshotJob>(
@@ -11,6 +13,12 @@ hostWorkerJob<SnapshotJob>(
     switch (job.op) {
       case 'create':
         return createSnapshotFile(job, progress);
+      case 'store-create':
+        return createStorePoint(job, progress);
+      case 'store-stats':
+      case 'store-gc':
+      case 'store-verify':
+        return runStoreJob(job);
       case 'materialise':
         return materialiseSnapshot(job, progress);
       case 'restore-prepare':

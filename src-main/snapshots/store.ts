@@ -12,6 +12,7 @@ import {
   type SnapshotTier,
 } from './sidecar';
 import { isSnapshotIdSyntax, newSnapshotId, parseSnapshotId } from './snapshot-id';
+import { PagePoints } from './page-points';
 
 /** A snapshot that cannot be read as it should: listed with the reason, never silently dropped. */
 export interface DamagedEntry {
@@ -24,6 +25,7 @@ export interface DamagedEntry {
   /** From the id, when the id has the usual form. */
   tier: string | null;
   createdAt: string | null;
+  storage: 'gzip' | 'pages';
 }
 
 export interface StoreScan {
@@ -34,19 +36,23 @@ export interface StoreScan {
 
 /**
  * The backup store on disk:
- *   backups/snapshots/<id>.db.gz   stored snapshot (multi-member gzip of a plain SQLite file)
- *   backups/snapshots/<id>.json    sidecar, written last: a snapshot is listed once its sidecar is
+ *   backups/store/                 the deduplicated page store: new snapshots are manifests there
+ *                                  (docs/store-format.md)
+ *   backups/snapshots/<id>.db.gz   a snapshot of the earlier format (multi-member gzip of a plain
+ *   backups/snapshots/<id>.json    SQLite file, and its sidecar): still listed, checked, restored
  *   backups/restore-history.json   restores, for undo
  * Nothing here ever deletes a stored file because its metadata is missing or unreadable: that
  * file may be the only copy of someone's data.
  */
 export class SnapshotStore {
   readonly dir: string;
+  readonly pages: PagePoints;
   constructor(
     readonly backupsDir: string,
     private readonly logger: Logger,
   ) {
     this.dir = path.join(backupsDir, 'snapshots');
+    this.pages = new PagePoints(path.join(backupsDir, 'store'));
   }
 
   ensure(): void {
@@ -100,6 +106,7 @@ export class SnapshotStore {
         sidecarPath,
         tier: parsed?.tier ?? null,
         createdAt: parsed ? new Date(parsed.createdAt).toISOString() : null,
+        storage: 'gzip',
       });
     };
     for (const name of names) {
@@ -119,7 +126,7 @@ export class SnapshotStore {
         damage(id, 'its stored file is missing', null, sidecarPath);
         continue;
       }
-      entries.push({ ...read.sidecar, storedPath, sidecarPath });
+      entries.push({ ...read.sidecar, storedPath, sidecarPath, storage: 'gzip' });
     }
     for (const name of names) {
       if (!name.endsWith('.db.gz') || name.startsWith('.')) continue;
@@ -127,6 +134,9 @@ export class SnapshotStore {
       if (seen.has(id)) continue;
       damage(id, 'its metadata file is missing; the stored data is kept', path.join(this.dir, name), null);
     }
+    const points = this.pages.scan();
+    entries.push(...points.entries);
+    damaged.push(...points.damaged);
     entries.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
     damaged.sort((a, b) => (a.id < b.id ? 1 : -1));
     return { entries, damaged };
@@ -144,6 +154,7 @@ export class SnapshotStore {
   get(id: string): SnapshotEntry {
     if (!isSnapshotIdSyntax(id)) throw new StrataError('invalid_id', `'${id}' is not a snapshot id.`);
     const sidecarPath = this.sidecarPathFor(id);
+    if (!fs.existsSync(sidecarPath) && this.pages.has(id)) return this.pages.get(id);
     if (!fs.existsSync(sidecarPath)) {
       if (fs.existsSync(this.storedPathFor(id)))
         throw new StrataError(
@@ -161,7 +172,7 @@ export class SnapshotStore {
     const storedPath = path.join(this.dir, read.sidecar.stored.file);
     if (!fs.existsSync(storedPath))
       throw new StrataError('snapshot_damaged', `The stored file of snapshot ${id} is missing.`);
-    return { ...read.sidecar, storedPath, sidecarPath };
+    return { ...read.sidecar, storedPath, sidecarPath, storage: 'gzip' };
   }
 
   private readSidecarFile(file: string): { ok: true; sidecar: SnapshotSidecar } | { ok: false; problem: string } {
@@ -195,8 +206,22 @@ export class SnapshotStore {
     return back.sidecar;
   }
 
-  /** Sidecar first, so a crash in between leaves stored data that is listed as recoverable. */
-  remove(id: string): void {
+  /**
+   * Changes a snapshot's metadata (memberships, check results, pinned): a gzip snapshot's sidecar,
+   * or a point's manifest under the page store's writer lock.
+   */
+  async update(id: string, change: (current: SnapshotSidecar) => SnapshotSidecar): Promise<SnapshotSidecar> {
+    if (this.pages.has(id) && !fs.existsSync(this.sidecarPathFor(id))) return this.pages.update(id, change);
+    const { storedPath: _s, sidecarPath: _p, storage: _k, ...sidecar } = this.get(id);
+    return this.writeSidecar(change(sidecar));
+  }
+
+  /**
+   * A gzip snapshot: sidecar first, so a crash in between leaves stored data that is listed as
+   * recoverable. A point: its manifest; its pages go at the next GC if nothing else uses them.
+   */
+  async remove(id: string): Promise<void> {
+    if (this.pages.has(id)) await this.pages.remove([id]);
     fs.rmSync(this.sidecarPathFor(id), { force: true });
     fs.rmSync(this.storedPathFor(id), { force: true });
   }

@@ -13,6 +13,20 @@ import { runSnapshotJob } from './worker-client';
 import type { EngineContext, VerifyResult } from './engine-types';
 
 export function materialiseJobFor(entry: SnapshotEntry, outFile: string, keep: boolean): MaterialiseJob {
+  if (entry.storage === 'pages') {
+    return {
+      op: 'materialise',
+      storedPath: entry.storedPath,
+      point: { storeDir: entry.storedPath, id: entry.id },
+      expectedSha256: null,
+      expectedCounts: entry.counts,
+      expectedBytes: entry.source.sizeBytes,
+      members: null,
+      outFile,
+      method: 'integrity_check',
+      keep,
+    };
+  }
   return {
     op: 'materialise',
     storedPath: entry.storedPath,
@@ -51,11 +65,12 @@ export async function verifySnapshot(
       ok: outcome.ok,
       status: outcome.status,
       at: checkedAt,
-      method: 'sha256+gunzip+integrity_check+counts',
+      method:
+        entry.storage === 'pages' ? 'page-hashes+integrity_check+counts' : 'sha256+gunzip+integrity_check+counts',
       problems: outcome.problems,
       durationMs: Math.round(outcome.durationMs),
     };
-    updateSidecar(ctx, id, { lastVerify: result });
+    await updateSidecar(ctx, id, { lastVerify: result });
     return {
       id,
       ok: outcome.ok,
@@ -94,10 +109,9 @@ export async function checkInScratch(
   }
 }
 
-export function updateSidecar(ctx: EngineContext, id: string, patch: Partial<SnapshotSidecar>): void {
+export async function updateSidecar(ctx: EngineContext, id: string, patch: Partial<SnapshotSidecar>): Promise<void> {
   try {
-    const { storedPath: _s, sidecarPath: _p, ...sidecar } = ctx.store.get(id);
-    ctx.store.writeSidecar({ ...sidecar, ...patch });
+    await ctx.store.update(id, (sidecar) => ({ ...sidecar, ...patch }));
   } catch (e) {
     // The snapshot may have been pruned meanwhile; the result is still returned.
     ctx.opts.logger.warn('could not record a check result', { id, error: (e as Error).message });
@@ -111,7 +125,7 @@ export function updateSidecar(ctx: EngineContext, id: string, patch: Partial<Sna
  */
 async function recoverMetadata(ctx: EngineContext, damaged: DamagedEntry, operationId: string): Promise<VerifyResult> {
   const checkedAt = () => new Date(ctx.opts.clock.now()).toISOString();
-  if (!damaged.storedPath) {
+  if (!damaged.storedPath || damaged.storage === 'pages') {
     return {
       id: damaged.id,
       ok: false,

@@ -1,0 +1,199 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { StrataError } from '../core/errors';
+import { tempPathFor } from '../core/atomic-file';
+import { diskError } from '../core/write-all';
+import { openRaw, type SqliteDatabase } from '../db/connection';
+import { checkIntegrity, summarizeDatabase, type DatabaseSummary } from '../db/online-copy';
+import { PageStore, pagesOfFile, type PageSource } from '../page-store';
+import { metaForNewPoint, type NewPointMeta } from './manifest-entry';
+import type { Progress } from './materialise-job';
+
+/** Work that runs inside the snapshot worker thread: one new point in the page store. */
+export interface StoreCreateJob {
+  op: 'store-create';
+  dbFile: string;
+  /** The source is a closed, private file (a restore's old database): store it as it is. */
+  staticSource?: boolean;
+  storeDir: string;
+  /** Where a private copy goes when the live WAL holds frames. */
+  scratchDir: string;
+  id: string;
+  createdAt: string;
+  point: NewPointMeta;
+  busyTimeoutMs?: number;
+}
+
+export interface StoreCreateOutcome {
+  summary: DatabaseSummary;
+  method: 'direct' | 'backup' | 'static';
+  pagesHashed: number;
+  newObjects: number;
+  newBytes: number;
+}
+
+interface CheckedSource {
+  pages: PageSource;
+  summary: DatabaseSummary;
+  method: StoreCreateOutcome['method'];
+}
+
+/** quick_check and the counts, on the connection that pins the image the pages come from. */
+function checkAndSummarise(db: SqliteDatabase): DatabaseSummary {
+  const problems = checkIntegrity(db, 'quick_check');
+  if (problems.length)
+    throw new StrataError(
+      'snapshot_check_failed',
+      `The database failed quick_check, so no snapshot was stored: ${problems.slice(0, 3).join('; ')}`,
+    );
+  return summarizeDatabase(db);
+}
+
+function walIsEmpty(dbFile: string): boolean {
+  try {
+    return fs.statSync(`${dbFile}-wal`).size === 0;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/** The pages of `pageCount` only: the file may be longer than the image it holds (never shorter). */
+function firstPages(src: PageSource, pageCount: number): PageSource {
+  if (pageCount > src.pageCount) {
+    src.close();
+    throw new StrataError('snapshot_check_failed', `The database file is shorter than its ${pageCount} pages.`);
+  }
+  return { ...src, pageCount, readPage: (n) => src.readPage(n), close: () => src.close() };
+}
+
+/**
+ * Folds the WAL into the file first, so the fast path applies: with an empty WAL our read
+ * transaction uses no frame, no checkpoint may write the file while we hold it, and the file's
+ * pages are exactly our image. A busy checkpoint is harmless; the backup path covers it.
+ */
+function tryCheckpoint(dbFile: string, busyTimeoutMs: number): void {
+  try {
+    const db = openRaw(dbFile);
+    try {
+      db.pragma(`busy_timeout = ${Math.min(busyTimeoutMs, 2000)}`);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      db.close();
+    }
+  } catch {
+    // another connection is busy: the backup path reads a consistent image anyway
+  }
+}
+
+function directSource(dbFile: string, busyTimeoutMs: number): CheckedSource | null {
+  const db = openRaw(dbFile, { readonly: true });
+  let handedOver = false;
+  const end = () => {
+    try {
+      if (db.inTransaction) db.exec('COMMIT');
+    } finally {
+      db.close();
+    }
+  };
+  try {
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    db.exec('BEGIN');
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    if (!walIsEmpty(dbFile)) return null;
+    const summary = checkAndSummarise(db);
+    const pages = firstPages(pagesOfFile(dbFile, end), summary.pageCount);
+    handedOver = true;
+    return { pages, summary, method: 'direct' };
+  } finally {
+    if (!handedOver) end();
+  }
+}
+
+/** One backup step copies every page under one read transaction into a private file. */
+async function backupSource(job: StoreCreateJob, busyTimeoutMs: number): Promise<CheckedSource> {
+  fs.mkdirSync(job.scratchDir, { recursive: true, mode: 0o700 });
+  const copy = tempPathFor(path.join(job.scratchDir, `${job.id}.pages.db`));
+  const cleanup = () => {
+    for (const f of [copy, `${copy}-journal`, `${copy}-wal`, `${copy}-shm`]) fs.rmSync(f, { force: true });
+  };
+  try {
+    const live = openRaw(job.dbFile, { readonly: true });
+    try {
+      live.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      await live.backup(copy, { progress: () => 0x7fffffff });
+    } finally {
+      live.close();
+    }
+    const db = openRaw(copy, { readonly: true });
+    let summary: DatabaseSummary;
+    try {
+      summary = checkAndSummarise(db);
+    } finally {
+      db.close();
+    }
+    return { pages: firstPages(pagesOfFile(copy, cleanup), summary.pageCount), summary, method: 'backup' };
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+}
+
+function staticSource(file: string): CheckedSource {
+  const db = openRaw(file, { readonly: true });
+  let summary: DatabaseSummary;
+  try {
+    summary = checkAndSummarise(db);
+  } finally {
+    db.close();
+  }
+  return { pages: firstPages(pagesOfFile(file), summary.pageCount), summary, method: 'static' };
+}
+
+/**
+ * Reads one consistent image of the database, checks it (quick_check on the very image stored),
+ * stores its new pages (each pack is read back from disk and hashed before it counts), then
+ * commits the manifest: the point is listed only once all of that succeeded.
+ */
+export async function createStorePoint(job: StoreCreateJob, progress: Progress): Promise<StoreCreateOutcome> {
+  const busy = job.busyTimeoutMs ?? 10_000;
+  progress('copy', 0, 1);
+  let source: CheckedSource;
+  try {
+    if (job.staticSource) source = staticSource(job.dbFile);
+    else {
+      tryCheckpoint(job.dbFile, busy);
+      source = directSource(job.dbFile, busy) ?? (await backupSource(job, busy));
+    }
+  } catch (e) {
+    throw diskError(e);
+  }
+  try {
+    const store = PageStore.open(job.storeDir);
+    const previous = store.listManifests().manifests.at(-1);
+    progress('store', 0, source.pages.pageCount);
+    const writer = await store.beginWrite(`snapshot ${job.id}`, { timeoutMs: 120_000 });
+    try {
+      const stored = await writer.putPages(source.pages, previous ? { previous } : {});
+      progress('commit', source.pages.pageCount, source.pages.pageCount);
+      writer.commitManifest(stored, {
+        id: job.id,
+        createdAt: job.createdAt,
+        meta: metaForNewPoint(job.point, source.summary, stored.newBytes),
+      });
+      store.readManifest(job.id); // read back: the listed point parses and its checksum holds
+      return {
+        summary: source.summary,
+        method: source.method,
+        pagesHashed: stored.pagesHashed,
+        newObjects: stored.newObjects,
+        newBytes: stored.newBytes,
+      };
+    } finally {
+      writer.close();
+    }
+  } catch (e) {
+    throw diskError(e);
+  } finally {
+    source.pages.close();
+  }
+}

@@ -1,0 +1,53 @@
+import { PageStore, type GcResult, type VerifyReport } from '../page-store';
+
+/**
+ * Page-store work that reads every manifest's chunks or whole packs: it runs in the snapshot
+ * worker so that the app's event loop never waits on it.
+ */
+export type StoreJob =
+  | { op: 'store-stats'; storeDir: string; deleting?: string[] }
+  | { op: 'store-gc'; storeDir: string; dryRun: boolean; graceMs?: number }
+  | { op: 'store-verify'; storeDir: string; readData: boolean; subsetPercent?: number; subsetSeed?: number };
+
+/** What `store stats` reports; per point: what it added and what deleting it alone frees. */
+export interface StoreStatsOutcome {
+  logicalBytes: number;
+  storedBytes: number;
+  uniquePages: number;
+  packs: number;
+  points: number;
+  dedupRatio: number;
+  unreferencedBytes: number;
+  deletingFreesBytes: number;
+  perPoint: { id: string; logicalBytes: number; addedBytes: number; freesBytes: number }[];
+}
+
+export type StoreJobOutcome = StoreStatsOutcome | GcResult | VerifyReport;
+
+export async function runStoreJob(job: StoreJob): Promise<StoreJobOutcome> {
+  const store = PageStore.open(job.storeDir);
+  switch (job.op) {
+    case 'store-stats': {
+      const s = store.stats({ deleting: job.deleting ?? [] });
+      return {
+        logicalBytes: s.logicalBytes,
+        storedBytes: s.storedBytes,
+        uniquePages: s.uniquePages,
+        packs: s.packs,
+        points: s.points,
+        dedupRatio: s.dedupRatio,
+        unreferencedBytes: s.unreferencedBytes,
+        deletingFreesBytes: s.deletingFreesBytes,
+        perPoint: s.perPoint,
+      };
+    }
+    case 'store-gc':
+      return store.gc({ dryRun: job.dryRun, ...(job.graceMs !== undefined ? { graceMs: job.graceMs } : {}) });
+    case 'store-verify':
+      return store.verify({
+        readData: job.readData,
+        ...(job.subsetPercent !== undefined ? { subsetPercent: job.subsetPercent } : {}),
+        ...(job.subsetSeed !== undefined ? { subsetSeed: job.subsetSeed } : {}),
+      });
+  }
+}
