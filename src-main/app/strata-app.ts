@@ -53,6 +53,8 @@ export interface StrataAppOptions {
    * they start and show the Restore screen. Never is an empty database created over history.
    */
   allowMissingDatabase?: boolean;
+  /** Where new snapshots go (default: the page store); see SnapshotEngineOptions.snapshotFormat. */
+  snapshotFormat?: 'pages' | 'gzip';
 }
 
 const CLOSE_WAIT_MS = 30_000;
@@ -104,6 +106,7 @@ export class StrataApp {
         },
       },
       diskProbe: (dir) => (opts.diskProbe ?? probeDisk)(dir),
+      ...(opts.snapshotFormat ? { snapshotFormat: opts.snapshotFormat } : {}),
       onRestoreStart: () => void this.scheduler?.pause(),
       onRestoreEnd: () => {
         // A folder opened without its database starts its background jobs once a restore brought it back.

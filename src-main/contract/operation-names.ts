@@ -20,6 +20,7 @@ export const OPERATION_NAME_LIST = [
   'getBackupConfig',
   'setBackupConfig',
   'previewPrune',
+  'getStoreStats',
   'exportSession',
   'importArchive',
   'exportSettings',

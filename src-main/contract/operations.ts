@@ -8,6 +8,7 @@ import {
   messageSchema,
   operationIdSchema,
   prunePlanSchema,
+  storeStatsSchema,
   restoreResultSchema,
   sessionIdSchema,
   sessionSchema,
@@ -143,6 +144,11 @@ export const OPERATIONS = {
     backupConfigSchema,
   ),
   previewPrune: op('What retention would remove now, and why (nothing is removed).', empty, prunePlanSchema),
+  getStoreStats: op(
+    'Sizes of the deduplicated page store: logical, stored, unique pages, packs, dedup ratio, per point.',
+    empty,
+    storeStatsSchema,
+  ),
 
   // ---- transfers ----
   exportSession: op(

@@ -117,6 +117,33 @@ export const snapshotSchema = z.object({
   memberships: z.array(z.object({ tier: tierSchema, at: z.string() })).optional(),
   /** Its metadata was rebuilt from the stored data. */
   recovered: z.boolean().optional(),
+  /** gzip: one compressed file of the earlier format; pages: a point in the deduplicated page store. */
+  storage: z.enum(['gzip', 'pages']).optional(),
+});
+
+/** The page store's honest sizes: what all points hold, what is on disk, and how much is shared. */
+export const storeStatsSchema = z.object({
+  points: count,
+  /** Sum of every point's database size. */
+  logicalBytes: count,
+  /** Packs, index and manifests on disk. */
+  storedBytes: count,
+  uniquePages: count,
+  packs: count,
+  /** logicalBytes / storedBytes. */
+  dedupRatio: z.number().min(0),
+  /** Stored bytes no point references: what a GC would free once they are past the grace period. */
+  unreferencedBytes: count,
+  perPoint: z.array(
+    z.object({
+      id: z.string(),
+      logicalBytes: count,
+      /** Bytes of objects no earlier point references. */
+      addedBytes: count,
+      /** Bytes only this point references: what deleting it frees. */
+      freesBytes: count,
+    }),
+  ),
 });
 
 /** A snapshot that cannot be read as it should; listed with the reason, never silently dropped. */

@@ -26,7 +26,7 @@ export type HandlerApp = Pick<
 > & {
   readonly snapshots: Pick<
     StrataApp['snapshots'],
-    'list' | 'scan' | 'create' | 'verify' | 'delete' | 'restore' | 'undoRestore' | 'compare'
+    'list' | 'scan' | 'create' | 'verify' | 'delete' | 'restore' | 'undoRestore' | 'compare' | 'storeStats'
   >;
 };
 
@@ -164,6 +164,9 @@ export function createHandlers(app: HandlerApp, opts: HandlerOptions): Handlers 
     },
     previewPrune() {
       return app.prune({ dryRun: true });
+    },
+    getStoreStats() {
+      return app.snapshots.storeStats();
     },
 
     async exportSession(i) {

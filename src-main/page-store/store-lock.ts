@@ -84,7 +84,14 @@ export async function acquireStoreLock(
   };
   let backoff = 5;
   for (;;) {
-    fs.writeFileSync(file, JSON.stringify(content), { flag: 'wx', mode: 0o600 });
+    try {
+      fs.writeFileSync(file, JSON.stringify(content), { flag: 'wx', mode: 0o600 });
+    } catch (e) {
+      // On a full disk `wx` can create the file and then fail to fill it: an empty lock file
+      // would count as live for a minute and block every other writer.
+      fs.rmSync(file, { force: true });
+      throw e;
+    }
     const others = otherLiveLocks(paths, name);
     if (others.length === 0) {
       let released = false;

@@ -103,6 +103,9 @@ export async function materialiseSnapshot(job: MaterialiseJob, progress: Progres
       else damage.push(`the snapshot does not open as a database: ${toErrorPayload(e).message}`);
     }
   }
+  // A point of a WAL-mode database keeps that header flag, so the read-only check left a -shm
+  // (and maybe an empty -wal) beside the copy; nothing was written into them.
+  for (const side of ['-wal', '-shm']) fs.rmSync(job.outFile + side, { force: true });
   const problems = [...damage, ...environment];
   if (!job.keep || problems.length) fs.rmSync(job.outFile, { force: true });
   const status: CheckStatus = damage.length ? 'damaged' : environment.length ? 'unchecked' : 'ok';

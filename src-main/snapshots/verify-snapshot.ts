@@ -65,8 +65,7 @@ export async function verifySnapshot(
       ok: outcome.ok,
       status: outcome.status,
       at: checkedAt,
-      method:
-        entry.storage === 'pages' ? 'page-hashes+integrity_check+counts' : 'sha256+gunzip+integrity_check+counts',
+      method: entry.storage === 'pages' ? 'page-hashes+integrity_check+counts' : 'sha256+gunzip+integrity_check+counts',
       problems: outcome.problems,
       durationMs: Math.round(outcome.durationMs),
     };

@@ -8,7 +8,10 @@ import type { ApplyRestoreJob, ApplyRestoreOutcome, PrepareRestoreJob, PrepareRe
 
 export function runSnapshotJob(job: CreateJob, onProgress?: Progress): Promise<CreateOutcome>;
 export function runSnapshotJob(job: StoreCreateJob, onProgress?: Progress): Promise<StoreCreateOutcome>;
-export function runSnapshotJob(job: StoreJob & { op: 'store-stats' }, onProgress?: Progress): Promise<StoreStatsOutcome>;
+export function runSnapshotJob(
+  job: StoreJob & { op: 'store-stats' },
+  onProgress?: Progress,
+): Promise<StoreStatsOutcome>;
 export function runSnapshotJob(job: StoreJob & { op: 'store-gc' }, onProgress?: Progress): Promise<GcResult>;
 export function runSnapshotJob(job: StoreJob & { op: 'store-verify' }, onProgress?: Progress): Promise<VerifyReport>;
 export function runSnapshotJob(job: MaterialiseJob, onProgress?: Progress): Promise<MaterialiseOutcome>;

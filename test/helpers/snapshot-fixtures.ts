@@ -26,6 +26,25 @@ export async function strataJson<T>(dataDir: string, args: string[]): Promise<T>
   return r.json as T;
 }
 
+/**
+ * A snapshot in the earlier format (one `.db.gz` and its `.json` sidecar), which stays readable:
+ * the tests of that format's damage modes make theirs this way, in-process.
+ */
+export async function gzipBackup(dataDir: string, label: string | null = null) {
+  const app = await StrataApp.open({ dataDir, owner: 'cli', diskProbe: roomyDisk, snapshotFormat: 'gzip' });
+  try {
+    const {
+      storedPath: _s,
+      sidecarPath: _p,
+      storage: _k,
+      ...sidecar
+    } = await app.snapshots.create({ tier: 'manual', label }).then((s) => app.snapshots.get(s.id));
+    return { ...sidecar, storedPath: path.join(snapshotsDirOf(dataDir), sidecar.stored.file) };
+  } finally {
+    await app.close();
+  }
+}
+
 export function strata(dataDir: string, args: string[]): Promise<CliRun> {
   return runStrata(['--data-dir', dataDir, ...args]);
 }

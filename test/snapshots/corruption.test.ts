@@ -15,6 +15,7 @@ import {
   strata,
   strataJson,
   resealSidecar,
+  gzipBackup,
 } from '../helpers/snapshot-fixtures';
 import { readRestoreHistory } from '../../src-main/snapshots/restore-journal';
 
@@ -79,7 +80,7 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-corrupt-'));
   // Big enough for three 8 MiB gzip members, so member boundaries are real.
   await addDemo(dataDir, 330, 40, 7);
-  snapshot = await strataJson<SnapshotSidecar>(dataDir, ['backup', '--label', 'to damage']);
+  snapshot = await gzipBackup(dataDir, 'to damage');
   pristine = fs.readFileSync(storedPath());
   app = await StrataApp.open({ dataDir, owner: 'cli', diskProbe: roomyDisk });
 }, 120_000);

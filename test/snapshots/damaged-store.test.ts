@@ -3,7 +3,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SnapshotSidecar } from '../../src-main/snapshots';
 import { tempDir } from '../helpers/temp-dir';
-import { addDemo, contentHash, dbFileOf, snapshotsDirOf, strata, strataJson } from '../helpers/snapshot-fixtures';
+import {
+  addDemo,
+  contentHash,
+  dbFileOf,
+  snapshotsDirOf,
+  strata,
+  strataJson,
+  gzipBackup,
+} from '../helpers/snapshot-fixtures';
 
 /**
  * A stored snapshot whose metadata is missing or damaged must never be deleted or hidden: it is
@@ -24,7 +32,7 @@ async function folderWithSnapshots(n: number, seed: number): Promise<{ dir: stri
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     await addDemo(dir, 3, 4, seed + i);
-    ids.push((await strataJson<SnapshotSidecar>(dir, ['backup', '--label', `point ${i}`])).id);
+    ids.push((await gzipBackup(dir, `point ${i}`)).id);
   }
   return { dir, ids };
 }

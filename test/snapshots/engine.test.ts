@@ -23,6 +23,7 @@ import {
   strataJson,
   startWriter,
   resealSidecar,
+  gzipBackup,
 } from '../helpers/snapshot-fixtures';
 
 const SQLITE3 = '/usr/bin/sqlite3';
@@ -66,17 +67,23 @@ describe('create, list, verify, delete', () => {
     expect(created).toMatchObject({ formatVersion: 1, tier: 'manual', label: 'before the trip', pinned: false });
     expect(created.check.ok).toBe(true);
     expect(created.counts).toMatchObject(counts);
-    expect(created.stored.codec).toBe('gzip');
+    expect(created.stored.codec).toBe('pages');
     expect(created.source.sizeBytes).toBe(fs.statSync(dbFileOf(dir)).size);
 
-    const list = await strataJson<(SnapshotSidecar & { storedPath: string })[]>(dir, ['list']);
+    const list = await strataJson<(SnapshotSidecar & { storage: string; addedBytes: number; size: number })[]>(dir, [
+      'list',
+    ]);
     expect(list.map((s) => s.id)).toEqual([created.id]);
-    expect(fs.statSync(list[0]!.storedPath).size).toBe(created.stored.sizeBytes);
+    expect(list[0]).toMatchObject({ storage: 'pages', size: created.source.sizeBytes });
+    // The first point adds every page, compressed: more than nothing, less than the database.
+    expect(list[0]!.addedBytes).toBe(created.stored.sizeBytes);
+    expect(list[0]!.addedBytes).toBeGreaterThan(0);
+    expect(list[0]!.addedBytes).toBeLessThan(created.source.sizeBytes);
 
     const verified = await strataJson<{ ok: boolean; results: VerifyResult[] }>(dir, ['verify', created.id]);
     expect(verified.ok).toBe(true);
     expect(verified.results.map((r) => [r.id, r.ok])).toEqual([[created.id, true]]);
-    expect(readSidecar(dir, created.id).lastVerify?.ok).toBe(true);
+    expect((await strataJson<SnapshotSidecar[]>(dir, ['list']))[0]!.lastVerify?.ok).toBe(true);
 
     const app = await StrataApp.open({ dataDir: dir, owner: 'cli', diskProbe: roomyDisk });
     try {
@@ -85,7 +92,7 @@ describe('create, list, verify, delete', () => {
     } finally {
       await app.close();
     }
-    expect(fs.readdirSync(snapshotsDirOf(dir))).toEqual([]);
+    expect(fs.readdirSync(path.join(dir, 'backups', 'store', 'manifests'))).toEqual([]);
     const again = await strata(dir, ['--json', 'verify', created.id]);
     expect(again.code).not.toBe(0);
     expect((again.json as { error: { code: string } }).error.code).toBe('not_found');
@@ -176,7 +183,7 @@ describe('restore and undo', () => {
 
   it('refuses a snapshot made by a newer schema and leaves the live database as it was', async () => {
     const dir = await demoFolder(20, 5, 5);
-    const snap = await strataJson<SnapshotSidecar>(dir, ['backup']);
+    const snap = await gzipBackup(dir);
     await addDemo(dir, 2, 2, 6);
     const live = contentHash(dbFileOf(dir));
     writeSidecar(dir, { ...readSidecar(dir, snap.id), schemaVersion: LATEST_SCHEMA_VERSION + 1 });
@@ -277,7 +284,7 @@ describe('a snapshot while another process writes', () => {
 describe('restore drill (backup-test)', () => {
   it('passes on a good snapshot and records lastDrill; fails and says why on a damaged one', async () => {
     const dir = await demoFolder(25, 6, 9);
-    const snap = await strataJson<SnapshotSidecar>(dir, ['backup']);
+    const snap = await gzipBackup(dir);
     const drill = await strataJson<DrillResult>(dir, ['backup-test']);
     expect(drill).toMatchObject({ id: snap.id, ok: true, problems: [], sessionsReadable: snap.counts.sessions });
     expect(readSidecar(dir, snap.id).lastDrill).toMatchObject({ ok: true, method: 'restore-drill', problems: [] });

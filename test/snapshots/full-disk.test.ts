@@ -44,6 +44,7 @@ interface Listed {
   id: string;
   status: string;
   stored?: { sizeBytes: number; sha256: string };
+  storage?: string;
 }
 
 function sha256(file: string): string {
@@ -72,6 +73,8 @@ describe.skipIf(!canMount)(`snapshots on a full disk (${canMount ? 'real tmpfs' 
     let full = 0;
     // Until the disk has refused a few backups (it holds a handful of these).
     for (let i = 0; i < 40 && full < 3; i++) {
+      // New data each time: the page store keeps unchanged pages once, so only change fills it.
+      if (i > 0) await strata(dir, ['demo', '--sessions', '3', '--messages-per-session', '20', '--seed', `${60 + i}`]);
       const r = await strata(dir, ['--json', 'backup']);
       if (r.code === 0) written++;
       else {
@@ -82,6 +85,12 @@ describe.skipIf(!canMount)(`snapshots on a full disk (${canMount ? 'real tmpfs' 
       // Every snapshot listed as good has exactly the recorded bytes on disk.
       for (const s of await strataJson<Listed[]>(dir, ['list'])) {
         expect(s.status, `${s.id} listed`).not.toBe('damaged');
+        if (s.storage === 'pages') {
+          // A point is listed once its manifest, written last, read back; its packs were read
+          // back and hashed before that. The full verify on a roomy copy below reads them all.
+          expect(fs.existsSync(path.join(dir, 'backups', 'store', 'manifests', `${s.id}.json`))).toBe(true);
+          continue;
+        }
         const file = path.join(snapshotsDirOf(dir), `${s.id}.db.gz`);
         expect(fs.statSync(file).size, `${s.id} size on disk`).toBe(s.stored!.sizeBytes);
         expect(sha256(file), `${s.id} bytes on disk`).toBe(s.stored!.sha256);

@@ -28,6 +28,7 @@ import {
   startReconnectingWriter,
   strata,
   strataJson,
+  gzipBackup,
 } from '../helpers/snapshot-fixtures';
 
 /**
@@ -157,7 +158,7 @@ describe('the newer-schema refusal reads the snapshot content, not only its side
   it('refuses a snapshot whose data says a newer schema even when its metadata says otherwise', async () => {
     const dir = tempDir('strata-restore-newer-');
     await addDemo(dir, 8, 4, 41);
-    const snap = await strataJson<SnapshotSidecar>(dir, ['backup']);
+    const snap = await gzipBackup(dir);
     await addDemo(dir, 2, 2, 42);
     const live = contentHash(dbFileOf(dir));
     // Rewrite the stored data as a newer Strata would have written it, with consistent metadata.

@@ -5,6 +5,7 @@ import { sessionShowCommand, sessionsListCommand } from './sessions';
 import { SNAPSHOT_COMMANDS } from './snapshots';
 import { serveCommand } from './serve';
 import { ARCHIVE_COMMANDS } from './archives';
+import { STORE_COMMANDS } from './store';
 
 /** Every CLI command. Each capability adds its commands from its own file. */
 export const COMMANDS: AnyCommand[] = [
@@ -14,6 +15,7 @@ export const COMMANDS: AnyCommand[] = [
   dbInfoCommand,
   dbMigrateCommand,
   ...SNAPSHOT_COMMANDS,
+  ...STORE_COMMANDS,
   serveCommand,
   ...ARCHIVE_COMMANDS,
 ];
@@ -26,9 +28,12 @@ export const COMMANDS: AnyCommand[] = [
 export const COMMAND_GROUPS: readonly { title: string; names: readonly string[] }[] = [
   {
     title: 'Protect: take backups, check them, keep the right ones',
-    names: ['backup', 'verify', 'backup-test', 'stats', 'prune', 'retention run'],
+    names: ['backup', 'verify', 'backup-test', 'stats', 'prune', 'store gc', 'retention run'],
   },
-  { title: 'Inspect: see what is stored', names: ['list', 'sessions list', 'session show', 'db info'] },
+  {
+    title: 'Inspect: see what is stored',
+    names: ['list', 'store stats', 'sessions list', 'session show', 'db info'],
+  },
   { title: 'Restore: bring data back', names: ['restore', 'snapshot export'] },
   {
     title: 'Move data: sessions, settings or everything, to and from files',

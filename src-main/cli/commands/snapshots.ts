@@ -4,6 +4,7 @@ import { withApp } from '../with-app';
 import { noPositionals, onePositional } from './args';
 import { StrataError } from '../../core/errors';
 import { formatBytes } from '../../snapshots/retention';
+import { readStoreData, subsetPercent } from './store';
 import { isGoodSnapshot, type DamagedEntry, type SnapshotEntry, type SnapshotSidecar } from '../../snapshots';
 
 /** checked / verified / recovered for good snapshots; unchecked when a verify could not run; damaged otherwise. */
@@ -24,7 +25,13 @@ const describeDamaged = (d: Omit<DamagedEntry, 'sidecarPath'>) =>
   `${d.id}  ${(d.tier ?? '?').padEnd(13)} ${d.createdAt ?? '?'}  DAMAGED: ${d.reason}` +
   `${d.recoverable ? " ('strata verify --all' rebuilds its metadata)" : ''}`;
 
-const publicEntry = ({ sidecarPath: _s, ...rest }: SnapshotEntry) => ({ ...rest, status: statusOf(rest) });
+/** addedBytes: what this point added to the store when it was made; size: the database it holds. */
+const publicEntry = ({ sidecarPath: _s, ...rest }: SnapshotEntry) => ({
+  ...rest,
+  status: statusOf(rest),
+  addedBytes: rest.stored.sizeBytes,
+  size: rest.source.sizeBytes,
+});
 const publicDamaged = ({ sidecarPath: _s, ...d }: DamagedEntry) => ({ ...d, status: 'damaged' as const });
 
 /** Commands that only read the backups still work when strata.db is missing, to help bring it back. */
@@ -64,15 +71,29 @@ export const listCommand = defineCommand({
 export const verifyCommand = defineCommand({
   name: 'verify',
   summary: 'Check snapshots: checksum, decompression, integrity_check and record counts. Exits 1 if any fails.',
-  usage: 'verify [ID...|--all]',
-  options: { all: { type: 'boolean', description: 'verify every snapshot' } },
+  usage: 'verify [ID...|--all] | verify --read-data [--subset N%]',
+  options: {
+    all: { type: 'boolean', description: 'verify every snapshot' },
+    'read-data': {
+      type: 'boolean',
+      description: 'read every object of the page store (or a share), check its hash, rebuild each point',
+    },
+    subset: { type: 'string', description: 'with --read-data: the share of packs to read, e.g. 10%' },
+  },
   args: z
-    .object({ positionals: z.array(z.string().max(100)), all: z.boolean().optional() })
-    .refine((a) => !(a.all && a.positionals.length), 'give snapshot ids or --all, not both'),
+    .object({
+      positionals: z.array(z.string().max(100)),
+      all: z.boolean().optional(),
+      'read-data': z.boolean().optional(),
+      subset: subsetPercent.optional(),
+    })
+    .refine((a) => !(a.all && a.positionals.length), 'give snapshot ids or --all, not both')
+    .refine((a) => a.subset === undefined || a['read-data'], '--subset goes with --read-data'),
   run: (ctx, a) =>
     withApp(
       ctx,
       async (app) => {
+        if (a['read-data']) return readStoreData(app, a.subset);
         let ids = a.positionals;
         if (a.all || ids.length === 0) {
           // Every snapshot, including those whose metadata is lost: verify rebuilds it from the data.
