@@ -29,6 +29,8 @@ export async function storePendingPreRestores(
       });
       // 256 MiB and more: unlinking it synchronously would stall the event loop.
       await fs.promises.rm(file, { force: true });
+      // Checking the kept copy read-only left SQLite's empty side files of a WAL-mode database.
+      for (const side of ['-wal', '-shm']) await fs.promises.rm(file + side, { force: true });
       done.push(id);
     } catch (e) {
       ctx.opts.logger.error('could not store the pre-restore copy; it stays on disk', {
