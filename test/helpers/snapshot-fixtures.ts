@@ -196,9 +196,13 @@ export function leftovers(dataDir: string): { root: string[]; pending: string[];
   };
 }
 
+/** The metadata files on disk: gzip snapshots' sidecars and page-store manifests (committed ones). */
 export function sidecarFiles(dataDir: string): string[] {
-  const dir = snapshotsDirOf(dataDir);
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.')) : [];
+  const out: string[] = [];
+  for (const dir of [snapshotsDirOf(dataDir), path.join(dataDir, 'backups', 'store', 'manifests')]) {
+    if (fs.existsSync(dir)) out.push(...fs.readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.')));
+  }
+  return out;
 }
 
 /** A line of text a person can read: no stack trace, no empty message. */

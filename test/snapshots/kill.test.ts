@@ -18,7 +18,6 @@ import {
   strata,
   strataJson,
   verifyEverythingListed,
-  snapshotsDirOf,
   type KilledRun,
   type StartMarker,
 } from '../helpers/snapshot-fixtures';
@@ -42,8 +41,14 @@ interface Sample {
   tempLeft: number;
 }
 
-/** A snapshot starts with its hidden copy file in backups/snapshots/. */
-const snapshotStarted = (dir: string): StartMarker => ({ dir: snapshotsDirOf(dir), namePrefix: '.' });
+/**
+ * A snapshot's writes into the page store start when it takes the store's writer lock (before
+ * that it only reads and checks the database).
+ */
+const snapshotStarted = (dir: string): StartMarker => ({
+  dir: path.join(dir, 'backups', 'store', 'locks'),
+  namePrefix: '',
+});
 /** A restore starts by materialising the snapshot into a hidden temp file next to strata.db. */
 const restoreStarted = (dir: string): StartMarker => ({ dir, namePrefix: '.strata.db.' });
 
