@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: runs the snapshots section and then the archives section (when
 // bench/archives-bench.mjs exists), prints every table and writes bench/results/bench-<time>.json.
-// Flags: --size-mb N (default 256) | --large (1024) | --runs N | --only snapshots|archives | --skip-archives
+// Flags: --size-mb N (default 256) | --large (1024) | --runs N | --points N (store section, default 45)
+//        | --only snapshots|store|archives | --skip-archives
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { ROOT, printTables } from './lib.mjs';
 
 const USAGE =
-  'usage: node bench/run.mjs [--size-mb N | --large] [--runs N] [--only snapshots|archives] [--skip-archives]';
+  'usage: node bench/run.mjs [--size-mb N | --large] [--runs N] [--points N] [--only snapshots|store|archives] [--skip-archives]';
 
 function parseOptions(argv) {
   const { values } = parseArgs({
@@ -19,6 +20,7 @@ function parseOptions(argv) {
       'size-mb': { type: 'string' },
       large: { type: 'boolean', default: false },
       runs: { type: 'string' },
+      points: { type: 'string' },
       only: { type: 'string' },
       'skip-archives': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -40,12 +42,13 @@ function parseOptions(argv) {
     : values['size-mb'] !== undefined
       ? whole('size-mb', values['size-mb'], 1, 65536)
       : 256;
-  if (values.only !== undefined && !['snapshots', 'archives'].includes(values.only))
-    throw new Error('--only must be snapshots or archives');
+  if (values.only !== undefined && !['snapshots', 'store', 'archives'].includes(values.only))
+    throw new Error('--only must be snapshots, store or archives');
   return {
     sizeMb,
     large: values.large,
     runs: values.runs !== undefined ? whole('runs', values.runs, 1, 20) : undefined,
+    points: values.points !== undefined ? whole('points', values.points, 2, 1000) : undefined,
     only: values.only ?? null,
     skipArchives: values['skip-archives'],
   };
@@ -101,9 +104,11 @@ async function main() {
   let failed = false;
 
   const sections = [];
-  if (opts.only !== 'archives')
+  if (opts.only === null || opts.only === 'snapshots')
     sections.push({ name: 'snapshots', file: path.join(ROOT, 'bench', 'snapshots-bench.mjs') });
-  if (opts.only !== 'snapshots' && !opts.skipArchives) {
+  if (opts.only === null || opts.only === 'store')
+    sections.push({ name: 'store', file: path.join(ROOT, 'bench', 'store-bench.mjs') });
+  if ((opts.only === null || opts.only === 'archives') && !opts.skipArchives) {
     const file = path.join(ROOT, 'bench', 'archives-bench.mjs');
     if (fs.existsSync(file)) sections.push({ name: 'archives', file });
     else if (opts.only === 'archives') {

@@ -43,7 +43,7 @@ function runNode(args, log) {
 }
 
 /** Adds demo sessions with the built CLI until the database file reaches the target size. */
-async function buildDemoDatabase(dataDir, targetBytes, log) {
+export async function buildDemoDatabase(dataDir, targetBytes, log) {
   const cli = path.join(DIST, 'cli.cjs');
   const dbFile = path.join(dataDir, 'strata.db');
   const sizeNow = () =>
@@ -87,7 +87,7 @@ async function buildDemoDatabase(dataDir, targetBytes, log) {
  * really the blocking baseline commands run in between). Runs are pooled conservatively:
  * the median p50, the worst p99 and the worst max.
  */
-function delayMonitor() {
+export function delayMonitor() {
   const perRun = [];
   return {
     async around(fn) {

@@ -193,9 +193,9 @@ export class SnapshotEngine {
   }
 
   /** Frees what no point references (packs younger than the grace period stay). */
-  storeGc(opts: { dryRun: boolean }): Promise<GcResult> {
+  storeGc(opts: { dryRun: boolean; graceMs?: number }): Promise<GcResult> {
     return this.exclusive('store-gc', () =>
-      runSnapshotJob({ op: 'store-gc', storeDir: this.store.pages.dir, dryRun: opts.dryRun }),
+      runSnapshotJob({ op: 'store-gc', storeDir: this.store.pages.dir, ...opts }),
     );
   }
 
