@@ -24,14 +24,19 @@ export function isDatabaseMissing(dbFile: string): boolean {
  * snapshot whose sidecar is damaged still counts as history.
  */
 export function hasSnapshotHistory(backupsDir: string): boolean {
-  const dir = path.join(backupsDir, 'snapshots');
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return false;
-  }
-  return names.some((n) => !n.startsWith('.') && /\.(json|db\.gz|pending\.db)$/.test(n));
+  const names = (dir: string) => {
+    try {
+      return fs.readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  // Points in the page store, then snapshots of the earlier gzip format.
+  if (names(path.join(backupsDir, 'store', 'manifests')).some((n) => !n.startsWith('.') && n.endsWith('.json')))
+    return true;
+  return names(path.join(backupsDir, 'snapshots')).some(
+    (n) => !n.startsWith('.') && /\.(json|db\.gz|pending\.db)$/.test(n),
+  );
 }
 
 /**

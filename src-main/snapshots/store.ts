@@ -233,9 +233,15 @@ export class SnapshotStore {
    */
   cleanOrphans(now: number, minAgeMs = 10 * 60 * 1000): number {
     let removed = 0;
-    for (const name of this.names()) {
+    // Also the private page copies a snapshot makes in scratch/ when the WAL is not empty.
+    const scratch = path.join(this.backupsDir, 'scratch');
+    const candidates = [
+      ...this.names().map((n) => path.join(this.dir, n)),
+      ...(fs.existsSync(scratch) ? fs.readdirSync(scratch).map((n) => path.join(scratch, n)) : []),
+    ];
+    for (const full of candidates) {
+      const name = path.basename(full);
       if (!(name.startsWith('.') && /\.tmp(-journal|-wal|-shm)?$/.test(name))) continue;
-      const full = path.join(this.dir, name);
       try {
         if (now - fs.statSync(full).mtimeMs < minAgeMs) continue;
         fs.rmSync(full, { force: true, recursive: true });
