@@ -34,9 +34,25 @@ function seeded(seed) {
   };
 }
 
+const WORDS = (
+  'the a of to and in is it that for on with as this was be by are at or from not but have you can ' +
+  'sqlite page backup restore session message model token prompt answer question write read file ' +
+  'database index query table row column value error retry network server client latency cache ' +
+  'travel kyoto train hotel dinner museum recipe garden weather meeting draft review parser bug fix'
+).split(' ');
+
+/** Chat-like text: words from a small vocabulary, so it compresses as real messages do. */
+function sentence(random, words) {
+  const out = [];
+  for (let i = 0; i < words; i++) out.push(WORDS[Math.floor(random() * WORDS.length)]);
+  return out.join(' ');
+}
+
 /**
  * About 1 % of the pages: new messages in the most recent sessions, edits of random older
- * messages, and a few deletions, in one transaction each as the app would write them.
+ * messages, and a few deletions, in one transaction each as the app would write them. Each new
+ * message also touches one random page of the primary-key index (ids are random UUIDs), and each
+ * edit or deletion one random page, so the counts are set from the page budget.
  */
 function churn(db, random, pageCount, round_) {
   const targetPages = Math.max(8, Math.round(pageCount * 0.01));
@@ -46,21 +62,19 @@ function churn(db, random, pageCount, round_) {
   const insert = db.prepare(
     "INSERT INTO messages (id, session_id, sequence, role, content, token_count, created_at, metadata) VALUES (?, ?, ?, 'user', ?, 40, ?, '{}')",
   );
-  const edit = db.prepare('UPDATE messages SET content = content || ? WHERE rowid = ?');
+  const edit = db.prepare('UPDATE messages SET content = ? WHERE rowid = ?');
   const del = db.prepare('DELETE FROM messages WHERE rowid = ?');
-  const text = (n) => crypto.randomBytes(n).toString('base64');
-  // New rows land on the last pages of the table and indexes; edits land on a random page each.
-  const newMessages = Math.round(targetPages * 0.9);
-  const edits = Math.round(targetPages * 0.45);
-  const deletions = Math.max(2, Math.round(targetPages * 0.03));
+  const newMessages = Math.round(targetPages * 0.35);
+  const edits = Math.round(targetPages * 0.3);
+  const deletions = Math.max(2, Math.round(targetPages * 0.02));
   db.transaction(() => {
     for (let i = 0; i < newMessages; i++) {
       const s = recent[i % recent.length].id;
-      insert.run(crypto.randomUUID(), s, nextSeq.get(s).n, `round ${round_}: ${text(900)}`, Date.now());
+      insert.run(crypto.randomUUID(), s, nextSeq.get(s).n, `round ${round_}: ${sentence(random, 150)}`, Date.now());
     }
   })();
   db.transaction(() => {
-    for (let i = 0; i < edits; i++) edit.run(` (edited ${round_})`, 1 + Math.floor(random() * maxRow));
+    for (let i = 0; i < edits; i++) edit.run(sentence(random, 120), 1 + Math.floor(random() * maxRow));
   })();
   db.transaction(() => {
     for (let i = 0; i < deletions; i++) del.run(1 + Math.floor(random() * maxRow));
@@ -116,6 +130,8 @@ export async function run(opts) {
       if (i % 10 === 0) log(`  ${i + 1}/${points} points`);
     }
     const stats = await app.snapshots.storeStats();
+    const firstPages = (stats.perPoint[0]?.logicalBytes ?? 0) / 4096;
+    const newPagesPerPoint = (stats.uniquePages - firstPages) / Math.max(1, points - 1);
 
     log('baseline: gunzip + cp + integrity_check');
     const restored = path.join(work, 'restored.db');
@@ -221,13 +237,15 @@ export async function run(opts) {
         medianIncrementAdded: median(addedBytes),
         logical: stats.logicalBytes,
         uniquePages: stats.uniquePages,
+        newPagesPerPointMean: Math.round(newPagesPerPoint),
+        churnShareOfPages: round(newPagesPerPoint / pageCount, 4),
         dedupRatio: round(stats.dedupRatio),
       },
       ratios: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, round(v)])),
       eventLoopDelayMs: eld,
       tables: [
         {
-          title: `page store: ${points} points of a ${mb(dbBytes)} MiB database, ~1 % page churn between points`,
+          title: `page store: ${points} points of a ${mb(dbBytes)} MiB database, ${round((100 * newPagesPerPoint) / pageCount, 2)} % new pages per point`,
           columns: ['measurement', 'value', 'baseline (same run)', 'ratio', 'goal', 'result'],
           rows,
         },
