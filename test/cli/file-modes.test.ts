@@ -86,7 +86,9 @@ describe.skipIf(process.platform === 'win32')('file modes in the data folder (PO
     expect(mode(path.join(dir, 'strata.db'))).toBe('0600');
     expect(mode(path.join(dir, 'backups'))).toBe('0700');
     const snapshotFiles = filesUnder(path.join(dir, 'backups'));
-    expect(snapshotFiles.some((f) => f.endsWith('.db.gz'))).toBe(true);
+    // The page store's packs, index, manifest and dictionary: every one private.
+    expect(snapshotFiles.some((f) => f.endsWith('.pack'))).toBe(true);
+    expect(snapshotFiles.some((f) => f.includes(`${path.sep}manifests${path.sep}`))).toBe(true);
     for (const f of snapshotFiles) expect(mode(f), path.relative(dir, f)).toBe('0600');
 
     const host = await serve(dir);
