@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 
 /** Byte layout of one stored object; see docs/store-format.md, "Objects". */
@@ -46,35 +45,21 @@ export function sha256(data: Uint8Array): Buffer {
  * dictionary the payload starts with the dictionary's id, so every object names what it needs.
  */
 export function encodeObject(kind: number, content: Uint8Array, compress = true, dict?: Dictionary): Buffer {
-  if (!compress) return frame(kind, content, Codec.raw, content);
-  const deflated = dict
-    ? zlib.deflateRawSync(content, { level: DEFLATE_LEVEL, dictionary: dict.data })
-    : zlib.deflateRawSync(content, { level: DEFLATE_LEVEL });
-  return choose(kind, content, deflated, dict);
-}
-
-const deflateRawAsync = promisify(zlib.deflateRaw) as (buf: Uint8Array, opts: zlib.ZlibOptions) => Promise<Buffer>;
-
-/**
- * The same record as `encodeObject(kind, content, true, dict)`, compressed on libuv's thread
- * pool: many of these in flight compress on several cores while the caller hashes on.
- */
-export async function encodeObjectAsync(kind: number, content: Uint8Array, dict?: Dictionary): Promise<Buffer> {
-  const deflated = await deflateRawAsync(
-    content,
-    dict ? { level: DEFLATE_LEVEL, dictionary: dict.data } : { level: DEFLATE_LEVEL },
-  );
-  return choose(kind, content, deflated, dict);
-}
-
-function choose(kind: number, content: Uint8Array, deflated: Buffer, dict?: Dictionary): Buffer {
-  if (dict && deflated.length + 32 < content.length)
-    return frame(kind, content, Codec.deflateRawDict, Buffer.concat([dict.id, deflated]));
-  if (!dict && deflated.length < content.length) return frame(kind, content, Codec.deflateRaw, deflated);
-  return frame(kind, content, Codec.raw, content);
-}
-
-function frame(kind: number, content: Uint8Array, codec: number, payload: Uint8Array): Buffer {
+  let codec: number = Codec.raw;
+  let payload: Uint8Array = content;
+  if (compress && dict) {
+    const deflated = zlib.deflateRawSync(content, { level: DEFLATE_LEVEL, dictionary: dict.data });
+    if (deflated.length + 32 < content.length) {
+      codec = Codec.deflateRawDict;
+      payload = Buffer.concat([dict.id, deflated]);
+    }
+  } else if (compress) {
+    const deflated = zlib.deflateRawSync(content, { level: DEFLATE_LEVEL });
+    if (deflated.length < content.length) {
+      codec = Codec.deflateRaw;
+      payload = deflated;
+    }
+  }
   const record = Buffer.allocUnsafe(OBJECT_HEADER_BYTES + payload.length);
   record[0] = MAGIC0;
   record[1] = MAGIC1;

@@ -1,6 +1,6 @@
 import { StrataError } from '../core/errors';
 import { saveDictionary, trainDictionary } from './dictionaries';
-import { encodeObject, encodeObjectAsync, ObjectKind, sha256, type Dictionary } from './object-codec';
+import { encodeObject, ObjectKind, sha256, type Dictionary } from './object-codec';
 import { writeIndexFile, type ObjectIndex } from './object-index';
 import { chunkPageIds, ObjectReader } from './object-reader';
 import { PACK_TARGET_BYTES, PackWriter, type SealedPack } from './pack-writer';
@@ -37,15 +37,6 @@ export interface PutPagesOptions {
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** New pages compressed together: enough to keep every thread-pool thread busy. */
-const COMPRESS_BATCH = 256;
-
-interface NewPage {
-  id: Buffer;
-  hex: string;
-  page: Buffer;
-}
 
 /**
  * One write session under the store's writer lock: stores new objects into packs, then commits
@@ -85,7 +76,6 @@ export class StoreWriter {
     for (const id of opts.heal ?? []) this.heal.add(id);
     this.dict ??= this.reader.dictionaries.current() ?? this.newDictionary(source, result);
     const chunkCount = Math.ceil(source.pageCount / chunkSize);
-    let batch: NewPage[] = [];
     for (let c = 0; c < chunkCount; c++) {
       const first = c * chunkSize + 1;
       const last = Math.min((c + 1) * chunkSize, source.pageCount);
@@ -100,35 +90,14 @@ export class StoreWriter {
         const id = sha256(page);
         id.copy(ids, (pgno - first) * 32);
         result.pagesHashed++;
-        const hex = id.toString('hex');
-        // Copied: a source may reuse its buffers once the next page is read.
-        if (this.claim(hex)) batch.push({ id, hex, page: Buffer.from(page) });
+        this.store(id, ObjectKind.page, page, result);
       }
       const chunkId = sha256(ids);
       this.store(chunkId, ObjectKind.chunk, ids, result);
       result.chunks.push(chunkId.toString('hex'));
-      if (batch.length >= COMPRESS_BATCH) {
-        await this.storeBatch(batch, result);
-        batch = [];
-      } else if (c % 16 === 15) await yieldToLoop();
+      if (c % 16 === 15) await yieldToLoop();
     }
-    await this.storeBatch(batch, result);
     return result;
-  }
-
-  /** True when `hex` must be stored by this session (claimed now, so a repeat in the batch is skipped). */
-  private claim(hex: string): boolean {
-    if ((this.index.has(hex) && !this.heal.has(hex)) || this.pending.has(hex)) return false;
-    this.heal.delete(hex);
-    this.pending.add(hex);
-    return true;
-  }
-
-  /** Compresses new pages concurrently on the thread pool, then appends them in order. */
-  private async storeBatch(batch: readonly NewPage[], result: StoredPages): Promise<void> {
-    const dict = this.dict ?? undefined;
-    const records = await Promise.all(batch.map((b) => encodeObjectAsync(ObjectKind.page, b.page, dict)));
-    for (let i = 0; i < batch.length; i++) this.append(batch[i]!.id, records[i]!, result);
   }
 
   /**
@@ -175,12 +144,12 @@ export class StoreWriter {
   }
 
   private store(id: Buffer, kind: number, content: Buffer, result: StoredPages): void {
-    if (!this.claim(id.toString('hex'))) return;
-    this.append(id, encodeObject(kind, content, kind === ObjectKind.page, this.dict ?? undefined), result);
-  }
-
-  private append(id: Buffer, record: Buffer, result: StoredPages): void {
+    const hex = id.toString('hex');
+    if ((this.index.has(hex) && !this.heal.has(hex)) || this.pending.has(hex)) return;
+    this.heal.delete(hex);
+    const record = encodeObject(kind, content, kind === ObjectKind.page, this.dict ?? undefined);
     this.pack.add(id, record);
+    this.pending.add(hex);
     result.newObjects++;
     result.newBytes += record.length;
     if (this.pack.bytes >= PACK_TARGET_BYTES) {
