@@ -119,7 +119,7 @@ export function collectGarbage(
   const inKept = new Set<string>();
   for (const p of keep) for (const e of p.entries) inKept.add(e.id);
   // A repack pack whose live object has no intact copy to move stays where it is.
-  const packs = new PackCache(paths, 2);
+  const packs = new PackCache(paths);
   const moves: { pack: PackInfo; records: { id: string; record: Buffer }[] }[] = [];
   for (const p of repack) {
     const records: { id: string; record: Buffer }[] = [];

@@ -96,38 +96,60 @@ export function checkPack(
   return { intact, goodObjects, problem };
 }
 
+/** Bytes read at once around a wanted object: a run of a point's pages, not the whole pack. */
+const WINDOW_BYTES = 128 * 1024;
+/** Windows kept in memory (16 MiB). */
+const MAX_WINDOWS = 128;
+
 /**
- * Reads object records from packs, keeping a few whole packs in memory: a point's pages sit in
- * long runs in the same packs, so one read of 4 MiB replaces thousands of small ones.
+ * Reads object records from packs through a cache of 128 KiB windows. A point's pages sit in
+ * runs in the packs that stored them, so one window read serves many pages; a late point, whose
+ * changed pages are spread over many packs, costs one window per scattered page instead of a
+ * whole pack each time (whole-pack caching thrashed once a point spanned more packs than fit).
+ * No file descriptor outlives a read, so a reader needs no closing.
  */
 export class PackCache {
-  private readonly cache = new Map<string, Buffer>();
+  private readonly windows = new Map<string, Buffer>();
 
-  constructor(
-    private readonly paths: StorePaths,
-    private readonly maxPacks = 8,
-  ) {}
+  constructor(private readonly paths: StorePaths) {}
 
   readRecord(packId: string, offset: number, length: number): Buffer {
-    let whole = this.cache.get(packId);
-    if (whole) {
-      this.cache.delete(packId);
-    } else {
-      try {
-        whole = fs.readFileSync(packFile(this.paths, packId));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new PackMissingError(packId);
-        throw e;
-      }
-      if (this.cache.size >= this.maxPacks) this.cache.delete(this.cache.keys().next().value!);
+    const first = Math.floor(offset / WINDOW_BYTES);
+    if (Math.floor((offset + length - 1) / WINDOW_BYTES) !== first) {
+      const record = this.read(packId, offset, length);
+      if (record.length < length) throw new ObjectDamagedError('object lies past the end of its pack');
+      return record;
     }
-    this.cache.set(packId, whole);
-    if (offset + length > whole.length) throw new ObjectDamagedError('object lies past the end of its pack');
-    return whole.subarray(offset, offset + length);
+    const key = `${packId}:${first}`;
+    let win = this.windows.get(key);
+    if (win) this.windows.delete(key);
+    else {
+      win = this.read(packId, first * WINDOW_BYTES, WINDOW_BYTES);
+      if (this.windows.size >= MAX_WINDOWS) this.windows.delete(this.windows.keys().next().value!);
+    }
+    this.windows.set(key, win);
+    const at = offset - first * WINDOW_BYTES;
+    if (at + length > win.length) throw new ObjectDamagedError('object lies past the end of its pack');
+    return win.subarray(at, at + length);
+  }
+
+  private read(packId: string, position: number, length: number): Buffer {
+    let fd: number;
+    try {
+      fd = fs.openSync(packFile(this.paths, packId), 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new PackMissingError(packId);
+      throw e;
+    }
+    try {
+      return readFully(fd, length, position);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   forget(packId?: string): void {
-    if (packId === undefined) this.cache.clear();
-    else this.cache.delete(packId);
+    if (packId === undefined) this.windows.clear();
+    else for (const k of [...this.windows.keys()]) if (k.startsWith(`${packId}:`)) this.windows.delete(k);
   }
 }
