@@ -191,7 +191,7 @@ export async function run(opts) {
         passFail(ratios.fullVsBaseline <= 1),
       ],
       [
-        'restore (oldest point)',
+        'restore (newest point)',
         `${secs(restore.ms)} s`,
         `gunzip + cp + integrity_check: ${secs(baseRestoreMs)} s`,
         round(ratios.restoreVsBaseline),
