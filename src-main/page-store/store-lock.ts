@@ -34,6 +34,15 @@ function readLockFile(file: string): LockContent | null {
   }
 }
 
+/** A lock's temp file left by a writer killed before its rename. */
+function removeIfOld(file: string): void {
+  try {
+    if (Date.now() - fs.statSync(file).mtimeMs > 60_000) fs.rmSync(file, { force: true });
+  } catch {
+    // gone meanwhile
+  }
+}
+
 /**
  * Other live lock holders. A lock file that cannot be parsed may be one being written right now
  * (`wx` creates it before its content lands), so it counts as live unless it is old.
@@ -41,7 +50,10 @@ function readLockFile(file: string): LockContent | null {
 function otherLiveLocks(paths: StorePaths, mine: string): string[] {
   const live: string[] = [];
   for (const name of fs.readdirSync(paths.locks)) {
-    if (name === mine || isTempName(name) || !name.endsWith('.lock')) continue;
+    if (name === mine || !name.endsWith('.lock')) {
+      if (isTempName(name)) removeIfOld(path.join(paths.locks, name));
+      continue;
+    }
     const file = path.join(paths.locks, name);
     const c = readLockFile(file);
     let stale: boolean;
@@ -84,12 +96,15 @@ export async function acquireStoreLock(
   };
   let backoff = 5;
   for (;;) {
+    // Written aside and renamed, so a lock file never exists without its content: a kill (or a
+    // full disk) between creating and filling it would leave an empty file that counts as live
+    // for a minute and blocks every other writer.
+    const tmp = path.join(paths.locks, `.${name}.tmp`);
     try {
-      fs.writeFileSync(file, JSON.stringify(content), { flag: 'wx', mode: 0o600 });
+      fs.writeFileSync(tmp, JSON.stringify(content), { flag: 'wx', mode: 0o600 });
+      fs.renameSync(tmp, file);
     } catch (e) {
-      // On a full disk `wx` can create the file and then fail to fill it: an empty lock file
-      // would count as live for a minute and block every other writer.
-      fs.rmSync(file, { force: true });
+      fs.rmSync(tmp, { force: true });
       throw e;
     }
     const others = otherLiveLocks(paths, name);
