@@ -263,9 +263,10 @@ export class PointBrowser {
         for (const [i, p] of points.entries()) {
           progress('reading points', i, points.length);
           try {
+            const wasOpen = this.points.openIds().includes(p.id);
             read.push({ pointId: p.id, at: p.createdAt, fingerprints: await this.fingerprints(p.id) });
-            // Read points one at a time and let them go: this walk must not hold many private copies.
-            this.points.leave(p.id);
+            // Points this walk opened go at once (it must not hold many private copies); one being browsed stays.
+            if (!wasOpen) this.points.leave(p.id);
           } catch (e) {
             unreadable.push(p.id);
             this.deps.logger.warn('a point could not be read for recently deleted', {

@@ -14,7 +14,8 @@ function referenceDiff(liveFile: string, pointFile: string) {
     new Map((db.prepare(sql).all() as { sid: string; n: number }[]).map((r) => [r.sid, r.n]));
   const deleted = ids('SELECT id FROM p.sessions EXCEPT SELECT id FROM main.sessions');
   const created = ids('SELECT id FROM main.sessions EXCEPT SELECT id FROM p.sessions');
-  const edited = perSession(`SELECT m.session_id AS sid, COUNT(*) AS n FROM main.messages m JOIN p.messages o ON o.id = m.id
+  const edited =
+    perSession(`SELECT m.session_id AS sid, COUNT(*) AS n FROM main.messages m JOIN p.messages o ON o.id = m.id
     WHERE m.session_id = o.session_id AND (m.content IS NOT o.content OR m.role IS NOT o.role OR m.sequence IS NOT o.sequence
       OR m.metadata IS NOT o.metadata OR m.token_count IS NOT o.token_count OR m.created_at IS NOT o.created_at)
     GROUP BY m.session_id`);
@@ -27,8 +28,12 @@ function referenceDiff(liveFile: string, pointFile: string) {
       OR s.prompt_tokens IS NOT o.prompt_tokens OR s.completion_tokens IS NOT o.completion_tokens OR s.total_tokens IS NOT o.total_tokens
       OR s.cost_usd IS NOT o.cost_usd OR s.starred IS NOT o.starred OR s.metadata IS NOT o.metadata`);
   const changed = [...new Set([...rowChanged, ...edited.keys(), ...added.keys(), ...removed.keys()])].sort();
-  const titleChanged = ids('SELECT s.id FROM main.sessions s JOIN p.sessions o ON o.id = s.id WHERE s.title IS NOT o.title');
-  const both = (db.prepare('SELECT COUNT(*) AS n FROM main.sessions s JOIN p.sessions o ON o.id = s.id').get() as { n: number }).n;
+  const titleChanged = ids(
+    'SELECT s.id FROM main.sessions s JOIN p.sessions o ON o.id = s.id WHERE s.title IS NOT o.title',
+  );
+  const both = (
+    db.prepare('SELECT COUNT(*) AS n FROM main.sessions s JOIN p.sessions o ON o.id = s.id').get() as { n: number }
+  ).n;
   const settings = (
     db
       .prepare(
@@ -47,7 +52,18 @@ function referenceDiff(liveFile: string, pointFile: string) {
     )
     .get() as { ps: number; pm: number; ns: number; nm: number };
   db.close();
-  return { deleted, created, changed, titleChanged, edited, added, removed, unchanged: both - changed.length, settings, totals };
+  return {
+    deleted,
+    created,
+    changed,
+    titleChanged,
+    edited,
+    added,
+    removed,
+    unchanged: both - changed.length,
+    settings,
+    totals,
+  };
 }
 
 describe('the diff of a point against now', () => {
@@ -70,7 +86,9 @@ describe('the diff of a point against now', () => {
           if (r < 0.15) app.db.sessions.delete(id);
           else if (r < 0.3) app.db.messages.append(id, { role: 'user', content: `added ${i}` });
           else if (r < 0.45)
-            conn.prepare('UPDATE messages SET content = content || ? WHERE session_id = ? AND sequence = 1').run(` edit ${i}`, id);
+            conn
+              .prepare('UPDATE messages SET content = content || ? WHERE session_id = ? AND sequence = 1')
+              .run(` edit ${i}`, id);
           else if (r < 0.55) conn.prepare('DELETE FROM messages WHERE session_id = ? AND sequence = 2').run(id);
           else if (r < 0.7) app.db.sessions.rename(id, `renamed ${i}`);
           else if (r < 0.8) app.db.sessions.setStarred(id, true);
@@ -88,7 +106,12 @@ describe('the diff of a point against now', () => {
         expect(diff.deletedSince.map((s) => s.id).sort()).toEqual(ref.deleted);
         expect(diff.createdSince.map((s) => s.id).sort()).toEqual(ref.created);
         expect(diff.changed.map((s) => s.id).sort()).toEqual(ref.changed);
-        expect(diff.changed.filter((s) => s.titleChanged).map((s) => s.id).sort()).toEqual(ref.titleChanged);
+        expect(
+          diff.changed
+            .filter((s) => s.titleChanged)
+            .map((s) => s.id)
+            .sort(),
+        ).toEqual(ref.titleChanged);
         for (const c of diff.changed) {
           expect({ id: c.id, edited: c.messagesEdited, added: c.messagesAdded, removed: c.messagesRemoved }).toEqual({
             id: c.id,

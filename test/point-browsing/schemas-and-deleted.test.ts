@@ -15,7 +15,11 @@ describe('points of other schema versions', () => {
   it('browses, diffs and restores from a point of an older schema, migrated in its private copy', async () => {
     const dir = tempDir('strata-points-older-');
     // A database as the first schema wrote it, before the app ever migrated it.
-    const old = await StrataDatabase.open({ file: dbFileOf(dir), appVersion: 'old', migrations: MIGRATIONS.slice(0, 1) });
+    const old = await StrataDatabase.open({
+      file: dbFileOf(dir),
+      appVersion: 'old',
+      migrations: MIGRATIONS.slice(0, 1),
+    });
     const s = old.sessions.create({ title: 'from the old schema' });
     for (let j = 0; j < 4; j++) old.messages.append(s.id, { role: 'user', content: `old ${j}` });
     old.close();
@@ -26,11 +30,18 @@ describe('points of other schema versions', () => {
       app.db.sessions.delete(s.id);
       const browsed = await app.points.browse(pre.id);
       expect(browsed.point).toMatchObject({ schemaVersion: LATEST_SCHEMA_VERSION, migratedFrom: 1 });
-      expect(browsed.sessions).toEqual([expect.objectContaining({ id: s.id, title: 'from the old schema', messageCount: 4 })]);
+      expect(browsed.sessions).toEqual([
+        expect.objectContaining({ id: s.id, title: 'from the old schema', messageCount: 4 }),
+      ]);
       expect((await app.points.browse(pre.id, { search: 'old 3' })).sessions.map((x) => x.id)).toEqual([s.id]);
       expect((await app.points.diff(pre.id)).deletedSince.map((x) => x.id)).toEqual([s.id]);
       await app.points.restoreSessions(pre.id, [s.id], 'replace');
-      expect(app.db.messages.listForSession(s.id, { limit: 10 }).map((m) => m.content)).toEqual(['old 0', 'old 1', 'old 2', 'old 3']);
+      expect(app.db.messages.listForSession(s.id, { limit: 10 }).map((m) => m.content)).toEqual([
+        'old 0',
+        'old 1',
+        'old 2',
+        'old 3',
+      ]);
     } finally {
       await app.close();
     }
@@ -94,7 +105,12 @@ describe('recently deleted', () => {
       const first = await app.points.recentlyDeleted({ days: 7 });
       expect(first.fromCache).toBe(false);
       expect(first.sessions).toEqual([
-        expect.objectContaining({ sessionId: b, messageCount: 4, lastPoint: { pointId: p2.id, at: p2.createdAt }, goneBy: null }),
+        expect.objectContaining({
+          sessionId: b,
+          messageCount: 4,
+          lastPoint: { pointId: p2.id, at: p2.createdAt },
+          goneBy: null,
+        }),
         expect.objectContaining({
           sessionId: a,
           lastPoint: { pointId: p1.id, at: p1.createdAt },
