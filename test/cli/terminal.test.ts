@@ -99,8 +99,16 @@ describe('help', () => {
     const commandsOf = (title: string) => (sections.get(title) ?? []).map((u) => u.split(/ [A-Z[]|\s--/)[0]);
     expect([...sections.keys()].slice(0, 5)).toEqual(['Protect', 'Inspect', 'Restore', 'Move data', 'Other']);
     expect(commandsOf('Protect')).toEqual(['backup', 'verify', 'backup-test', 'stats', 'prune', 'retention run']);
-    expect(commandsOf('Inspect')).toEqual(['list', 'sessions list', 'session show', 'db info']);
-    expect(commandsOf('Restore')).toEqual(['restore', 'snapshot export']);
+    expect(commandsOf('Inspect')).toEqual([
+      'list',
+      'browse',
+      'diff',
+      'deleted',
+      'sessions list',
+      'session show',
+      'db info',
+    ]);
+    expect(commandsOf('Restore')).toEqual(['restore-session', 'restore', 'snapshot export']);
     expect(commandsOf('Move data')).toEqual([
       'session export',
       'session import',

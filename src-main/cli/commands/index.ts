@@ -5,6 +5,7 @@ import { sessionShowCommand, sessionsListCommand } from './sessions';
 import { SNAPSHOT_COMMANDS } from './snapshots';
 import { serveCommand } from './serve';
 import { ARCHIVE_COMMANDS } from './archives';
+import { POINT_COMMANDS } from './points';
 
 /** Every CLI command. Each capability adds its commands from its own file. */
 export const COMMANDS: AnyCommand[] = [
@@ -14,6 +15,7 @@ export const COMMANDS: AnyCommand[] = [
   dbInfoCommand,
   dbMigrateCommand,
   ...SNAPSHOT_COMMANDS,
+  ...POINT_COMMANDS,
   serveCommand,
   ...ARCHIVE_COMMANDS,
 ];
@@ -28,8 +30,11 @@ export const COMMAND_GROUPS: readonly { title: string; names: readonly string[] 
     title: 'Protect: take backups, check them, keep the right ones',
     names: ['backup', 'verify', 'backup-test', 'stats', 'prune', 'retention run'],
   },
-  { title: 'Inspect: see what is stored', names: ['list', 'sessions list', 'session show', 'db info'] },
-  { title: 'Restore: bring data back', names: ['restore', 'snapshot export'] },
+  {
+    title: 'Inspect: see what is stored',
+    names: ['list', 'browse', 'diff', 'deleted', 'sessions list', 'session show', 'db info'],
+  },
+  { title: 'Restore: bring data back', names: ['restore-session', 'restore', 'snapshot export'] },
   {
     title: 'Move data: sessions, settings or everything, to and from files',
     names: ['session export', 'session import', 'settings export', 'settings import', 'export-json', 'import-json'],
