@@ -136,7 +136,7 @@ export class StrataApp {
       if (p.kind === 'snapshot' && p.finished && !p.error) {
         this.scheduler?.wake();
         // A new point: the recently deleted view is brought up to date before anyone opens it.
-        if (this.scheduler && !this.closing) this.points.warmInBackground();
+        if (this.scheduler && !this.closing) this.points.warmSoon();
       }
     });
   }
@@ -281,6 +281,7 @@ export class StrataApp {
       if (!this.closing && this.liveDb) void this.healthPublisher.publish();
     });
     this.scheduler.start();
+    this.points.warmSoon();
     // The startup tier: one snapshot each time the app starts, unless nothing changed.
     if (config().enabled && config().tiers.startup) {
       void this.scheduledSnapshot('startup').catch((e: unknown) =>

@@ -72,6 +72,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export class PointBrowser {
   private readonly points: OpenPoints;
   private warming: Promise<unknown> | null = null;
+  private warmTimer: { cancel(): void } | null = null;
+  private closed = false;
 
   constructor(private readonly deps: PointBrowserDeps) {
     this.points = new OpenPoints((id) => deps.snapshots.openPoint(id), deps.clock, deps.idleMs);
@@ -290,16 +292,21 @@ export class PointBrowser {
   }
 
   /**
-   * Computes the recently deleted view in the background (after a new snapshot, at start-up),
+   * Computes the recently deleted view in the background, a while after the last new snapshot
+   * (a burst of snapshots gives one run, and the person's own work on the engine goes first),
    * so the person opening it gets the cached result. One run at a time; failures only log.
    */
-  warmInBackground(): void {
-    if (this.warming) return;
-    this.warming = this.recentlyDeleted()
-      .catch((e: unknown) =>
-        this.deps.logger.warn('recently deleted could not be computed', { error: (e as Error).message }),
-      )
-      .finally(() => (this.warming = null));
+  warmSoon(delayMs = 15_000): void {
+    this.warmTimer?.cancel();
+    this.warmTimer = this.deps.clock.setTimeout(() => {
+      this.warmTimer = null;
+      if (this.warming || this.closed) return;
+      this.warming = this.recentlyDeleted()
+        .catch((e: unknown) =>
+          this.deps.logger.warn('recently deleted could not be computed', { error: (e as Error).message }),
+        )
+        .finally(() => (this.warming = null));
+    }, delayMs);
   }
 
   /** The person left this point: its private copy goes. */
@@ -312,6 +319,8 @@ export class PointBrowser {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    this.warmTimer?.cancel();
     await this.warming?.catch(() => undefined);
     await this.points.closeAll();
   }

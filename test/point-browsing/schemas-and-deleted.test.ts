@@ -9,6 +9,8 @@ import { MIGRATIONS } from '../../src-main/db/migrations';
 import type { SnapshotSidecar } from '../../src-main/snapshots';
 import { tempDir } from '../helpers/temp-dir';
 import { dbFileOf, resealSidecar, snapshotsDirOf } from '../helpers/snapshot-fixtures';
+import { ManualClock } from '../../src-main/core/clock';
+import { PointBrowser } from '../../src-main/point-browsing';
 import { openApp, seedSessions, tablesByKey } from './fixtures';
 
 describe('points of other schema versions', () => {
@@ -132,6 +134,43 @@ describe('recently deleted', () => {
       expect(after.fromCache).toBe(false);
       expect(after.sessions.map((s) => s.sessionId)).toEqual([a]);
       expect(app.db.sessions.get(c!)).not.toBeNull();
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('recently deleted in the background', () => {
+  it('is computed a while after a new point, so the view opens from the cache', async () => {
+    const dir = tempDir('strata-deleted-warm-');
+    const app = await openApp(dir);
+    try {
+      const [a] = seedSessions(app, 2, 3, 'w');
+      await app.snapshots.create({ tier: 'manual' });
+      app.db.sessions.delete(a!);
+      const clock = new ManualClock(Date.now());
+      const browser = new PointBrowser({
+        backupsDir: app.paths.backups,
+        liveFile: app.paths.database,
+        live: () => app.db,
+        snapshots: app.snapshots,
+        beforeRiskyWrite: (r) => app.beforeRiskyWrite(r),
+        clock,
+        events: app.events,
+        logger: app.logger,
+      });
+      const finished = new Promise<void>((resolve) =>
+        app.events.on('progress', (p) => p.kind === 'recently-deleted' && p.finished && resolve()),
+      );
+      browser.warmSoon(1000);
+      browser.warmSoon(1000); // a burst of new points gives one run
+      clock.advance(999);
+      expect(fs.existsSync(path.join(dir, 'backups', 'point-index', 'recently-deleted.json'))).toBe(false);
+      clock.advance(1);
+      await finished;
+      const r = await browser.recentlyDeleted();
+      expect(r).toMatchObject({ fromCache: true, sessions: [expect.objectContaining({ sessionId: a })] });
+      await browser.close();
     } finally {
       await app.close();
     }
