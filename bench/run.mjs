@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { ROOT, printTables } from './lib.mjs';
 
 const USAGE =
-  'usage: node bench/run.mjs [--size-mb N | --large] [--runs N] [--only snapshots|archives] [--skip-archives]';
+  'usage: node bench/run.mjs [--size-mb N | --large] [--runs N] [--only snapshots|archives|points] [--skip-archives]';
 
 function parseOptions(argv) {
   const { values } = parseArgs({
@@ -40,8 +40,8 @@ function parseOptions(argv) {
     : values['size-mb'] !== undefined
       ? whole('size-mb', values['size-mb'], 1, 65536)
       : 256;
-  if (values.only !== undefined && !['snapshots', 'archives'].includes(values.only))
-    throw new Error('--only must be snapshots or archives');
+  if (values.only !== undefined && !['snapshots', 'archives', 'points'].includes(values.only))
+    throw new Error('--only must be snapshots, archives or points');
   return {
     sizeMb,
     large: values.large,
@@ -101,9 +101,11 @@ async function main() {
   let failed = false;
 
   const sections = [];
-  if (opts.only !== 'archives')
+  if (opts.only !== 'archives' && opts.only !== 'points')
     sections.push({ name: 'snapshots', file: path.join(ROOT, 'bench', 'snapshots-bench.mjs') });
-  if (opts.only !== 'snapshots' && !opts.skipArchives) {
+  if (opts.only === null || opts.only === 'points')
+    sections.push({ name: 'points', file: path.join(ROOT, 'bench', 'points-bench.mjs') });
+  if (opts.only !== 'snapshots' && opts.only !== 'points' && !opts.skipArchives) {
     const file = path.join(ROOT, 'bench', 'archives-bench.mjs');
     if (fs.existsSync(file)) sections.push({ name: 'archives', file });
     else if (opts.only === 'archives') {

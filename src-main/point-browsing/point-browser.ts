@@ -2,7 +2,6 @@ import { StrataError, toRendererErrorPayload } from '../core/errors';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import { newOperationId, type StrataEvents } from '../app/events';
-import { openRaw, type SqliteDatabase } from '../db/connection';
 import type { StrataDatabase } from '../db';
 import { readChangeCount } from '../db/migrations/002-change-counter';
 import { isGoodSnapshot, type SnapshotEntry } from '../snapshots';
@@ -10,13 +9,17 @@ import type { OpenedPoint } from '../snapshots/engine';
 import { OpenPoints } from './open-points';
 import { pruneFingerprintCache, readCachedFingerprints, writeCachedFingerprints } from './fingerprint-cache';
 import { brief, type PointDiff, type SessionBrief } from './point-diff';
-import { diffInWorker, fingerprintInWorker, searchInWorker } from './worker-jobs';
+import {
+  applyRestoreInWorker,
+  diffInWorker,
+  fingerprintInWorker,
+  planRestoreInWorker,
+  searchInWorker,
+  undoRestoreInWorker,
+} from './worker-jobs';
 import type { DatabaseFingerprints, FoundSession } from './session-fingerprints';
 import {
-  applySessionRestore,
   peekUndo,
-  planSessionRestore,
-  undoSessionRestore,
   type PlannedSession,
   type RestoreMode,
   type RestoredSession,
@@ -164,23 +167,12 @@ export class PointBrowser {
     );
   }
 
-  private withPointDb<T>(id: string, fn: (pointDb: SqliteDatabase, p: OpenedPoint) => Promise<T> | T): Promise<T> {
-    return this.points.use(id, async (p) => {
-      const pointDb = openRaw(p.file, { readonly: true });
-      try {
-        return await fn(pointDb, p);
-      } finally {
-        pointDb.close();
-      }
-    });
-  }
-
   /** What restoring these sessions would do; nothing is written. */
   previewRestore(ref: PointRef, sessionIds: readonly string[], mode: RestoreMode): Promise<PlannedSession[]> {
     const id = resolvePoint(ref);
-    return this.withPointDb(
-      id,
-      (pointDb) => planSessionRestore(this.deps.live().connection, pointDb, sessionIds, mode).plan,
+    this.deps.live();
+    return this.points.use(id, (p) =>
+      planRestoreInWorker({ liveFile: this.deps.liveFile, pointFile: p.file, sessionIds: [...sessionIds], mode }),
     );
   }
 
@@ -194,9 +186,11 @@ export class PointBrowser {
     const id = resolvePoint(ref);
     if (sessionIds.length === 0) throw new StrataError('invalid_input', 'Pick at least one session to restore.');
     return this.progressed('session-restore', opts.operationId ?? newOperationId('session-restore'), (progress) =>
-      this.withPointDb(id, async (pointDb) => {
+      this.points.use(id, async (p) => {
         progress('planning', 0, 1);
-        const { plan } = planSessionRestore(this.deps.live().connection, pointDb, sessionIds, mode);
+        const job = { liveFile: this.deps.liveFile, pointFile: p.file, sessionIds: [...sessionIds], mode };
+        this.deps.live(); // a clear "restoring" or "missing" before any work
+        const plan = await planRestoreInWorker(job);
         if (plan.every((s) => s.action === 'unchanged')) {
           return {
             pointId: id,
@@ -207,10 +201,10 @@ export class PointBrowser {
         progress('safety snapshot', 0, 1);
         const safety = await this.deps.beforeRiskyWrite(`Before restoring ${plan.length} session(s) from ${id}`);
         progress('writing', 0, 1);
-        const sessions = applySessionRestore(this.deps.live().connection, pointDb, {
+        // Planned again inside the write transaction, so a write since the preview is seen.
+        const sessions = await applyRestoreInWorker({
+          ...job,
           pointId: id,
-          sessionIds,
-          mode,
           safetySnapshotId: safety.id,
           at: this.deps.clock.now(),
         });
@@ -231,7 +225,8 @@ export class PointBrowser {
       opts.operationId ?? newOperationId('undo-session-restore'),
       async () => {
         const safety = await this.deps.beforeRiskyWrite('Before undoing a session restore');
-        const r = undoSessionRestore(this.deps.live().connection);
+        this.deps.live();
+        const r = await undoRestoreInWorker(this.deps.liveFile);
         this.deps.events.emit('data-changed', { reason: 'undo-restore' });
         return { ...r, undoSafetySnapshotId: safety.id };
       },

@@ -1,5 +1,6 @@
 import { hostWorkerJob } from '../core/worker-rpc';
-import { openRaw } from '../db/connection';
+import { applyConnectionPragmas, openRaw } from '../db/connection';
+import { applySessionRestore, planSessionRestore, undoSessionRestore } from './session-restore';
 import { fingerprintDatabase, messageHashesFor, searchSessions } from './session-fingerprints';
 import { diffFingerprints, sessionsNeedingMessages } from './point-diff';
 import type { BrowseJob } from './worker-jobs';
@@ -13,6 +14,34 @@ function open(file: string) {
   const db = openRaw(file, { readonly: true });
   db.pragma('busy_timeout = 5000');
   return db;
+}
+
+/**
+ * The live file, read-write, with the pragmas of every live connection (synchronous=FULL is
+ * per connection: the restore's commit is as durable as the app's own).
+ */
+function openLive(file: string) {
+  const db = openRaw(file);
+  applyConnectionPragmas(db);
+  return db;
+}
+
+function withLiveAndPoint<T>(
+  liveFile: string,
+  pointFile: string,
+  fn: (live: ReturnType<typeof openLive>, point: ReturnType<typeof open>) => T,
+): T {
+  const live = openLive(liveFile);
+  try {
+    const point = open(pointFile);
+    try {
+      return fn(live, point);
+    } finally {
+      point.close();
+    }
+  } finally {
+    live.close();
+  }
 }
 
 hostWorkerJob<BrowseJob>(async (job, progress) => {
@@ -45,6 +74,22 @@ hostWorkerJob<BrowseJob>(async (job, progress) => {
       } finally {
         pointDb.close();
         liveDb.close();
+      }
+    }
+    case 'plan-restore':
+      return withLiveAndPoint(
+        job.liveFile,
+        job.pointFile,
+        (live, point) => planSessionRestore(live, point, job.sessionIds, job.mode).plan,
+      );
+    case 'apply-restore':
+      return withLiveAndPoint(job.liveFile, job.pointFile, (live, point) => applySessionRestore(live, point, job));
+    case 'undo-restore': {
+      const live = openLive(job.liveFile);
+      try {
+        return undoSessionRestore(live);
+      } finally {
+        live.close();
       }
     }
     case 'search': {

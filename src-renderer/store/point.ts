@@ -121,7 +121,7 @@ export const usePoint = create<PointState>()((set, get) => ({
     const id = get().pointId;
     const sessionIds = [...get().selected];
     if (!id || sessionIds.length === 0) return;
-    set({ busy: true, restoreError: null });
+    set({ busy: true, restoreError: null, undone: null });
     try {
       const r = await api.call('previewSessionRestore', { point: { snapshotId: id }, sessionIds, mode: 'replace' });
       set({ preview: r.sessions, busy: false });
