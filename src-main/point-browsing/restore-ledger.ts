@@ -22,6 +22,8 @@ export const ledgerSchema = z.object({
   safetySnapshotId: z.string(),
   /** Sessions that did not exist before (restored with their ids, or copies): undo removes them. */
   added: z.array(z.string()),
+  /** Hash of each session's rows as the restore wrote them: undo refuses to discard later changes. */
+  restoredHashes: z.record(z.string(), z.string()),
   /** Sessions overwritten by the point's version: undo puts these rows back. */
   replaced: z.array(
     z.object({

@@ -7,9 +7,9 @@ import {
   insertSessionRows,
   messageIdsTakenElsewhere,
   readSessionRows,
+  sessionRowsHash,
   type SessionRows,
 } from './session-rows';
-import { messageHash } from './session-fingerprints';
 
 /**
  * Bringing chosen sessions from a point into the live database, in one transaction with the
@@ -31,12 +31,7 @@ export interface RestoredSession extends PlannedSession {
   liveSessionId: string;
 }
 
-function sameSession(a: SessionRows, b: SessionRows): boolean {
-  const rowKey = (r: SessionRows['session']) => JSON.stringify(Object.entries(r).sort(([x], [y]) => (x < y ? -1 : 1)));
-  if (rowKey(a.session) !== rowKey(b.session) || a.messages.length !== b.messages.length) return false;
-  const hash = (m: SessionRows['messages'][number]) => `${m.id}:${messageHash(m as never)}`;
-  return a.messages.every((m, i) => hash(m) === hash(b.messages[i]!));
-}
+const sameSession = (a: SessionRows, b: SessionRows) => sessionRowsHash(a) === sessionRowsHash(b);
 
 /** What a restore of these ids would do now; nothing is written. */
 export function planSessionRestore(
@@ -63,7 +58,7 @@ export function planSessionRestore(
       const taken = messageIdsTakenElsewhere(live, fromPoint);
       if (taken.length) {
         throw new StrataError(
-          'restore_failed',
+          'session_conflict',
           `Session ${id} cannot come back with its own ids: ${taken.length} of its messages now belong to another session. Restore it as a copy.`,
         );
       }
@@ -103,6 +98,7 @@ export function applySessionRestore(
         safetySnapshotId: input.safetySnapshotId,
         added: [],
         replaced: [],
+        restoredHashes: {},
       };
       const out: RestoredSession[] = [];
       for (const p of plan) {
@@ -121,6 +117,8 @@ export function applySessionRestore(
           ledger.added.push(copy.session.id);
           liveSessionId = copy.session.id;
         }
+        if (p.action !== 'unchanged')
+          ledger.restoredHashes[liveSessionId] = sessionRowsHash(readSessionRows(live, liveSessionId)!);
         out.push({ ...p, liveSessionId });
       }
       if (ledger.added.length || ledger.replaced.length) writeLedger(live, ledger);
@@ -155,6 +153,15 @@ export function undoSessionRestore(live: SqliteDatabase): UndoneRestore {
         throw new StrataError('corrupt', 'The record of the last session restore cannot be read; it cannot be undone.');
       }
       const { ledger } = last;
+      for (const [id, hash] of Object.entries(ledger.restoredHashes)) {
+        const now = readSessionRows(live, id);
+        if (!now || sessionRowsHash(now) !== hash) {
+          throw new StrataError(
+            'changed_since_restore',
+            `Session ${id}${now ? ` ("${String(now.session.title)}")` : ''} was ${now ? 'changed' : 'deleted'} after it was restored; undo would lose that. The data from before the restore is kept in ${ledger.safetySnapshotId}.`,
+          );
+        }
+      }
       for (const id of ledger.added) deleteSessionRows(live, id);
       for (const r of ledger.replaced) {
         deleteSessionRows(live, r.session.id);

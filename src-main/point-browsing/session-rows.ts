@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { SqliteDatabase } from '../db/connection';
 
 /**
@@ -51,4 +52,13 @@ export function messageIdsTakenElsewhere(db: SqliteDatabase, rows: SessionRows):
       return hit !== undefined && hit.session_id !== rows.session.id;
     })
     .map((m) => m.id);
+}
+
+const rowKey = (r: Row) => JSON.stringify(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** Every column of the session and its messages, hashed: equal hashes mean nothing in it changed. */
+export function sessionRowsHash(rows: SessionRows): string {
+  const h = crypto.createHash('sha256').update(rowKey(rows.session));
+  for (const m of rows.messages) h.update('\n' + rowKey(m));
+  return h.digest('hex');
 }

@@ -104,6 +104,26 @@ describe('single-session restore from a point', () => {
     }
   });
 
+  it('undo refuses, changing nothing, when a restored session was changed after the restore', async () => {
+    const dir = tempDir('strata-ssr-undo-changed-');
+    const app = await openApp(dir);
+    try {
+      const [s] = seedSessions(app, 2, 3, 'u');
+      const point = await app.snapshots.create({ tier: 'manual' });
+      app.db.sessions.delete(s!);
+      const r = await app.points.restoreSessions(point.id, [s!], 'replace');
+      app.db.messages.append(s!, { role: 'user', content: 'written after the restore' });
+      const before = tablesByKey(dbFileOf(dir));
+      await expect(app.points.undoSessionRestore()).rejects.toMatchObject({
+        code: 'changed_since_restore',
+        message: expect.stringContaining(r.safetySnapshotId!),
+      });
+      expect(tablesByKey(dbFileOf(dir))).toEqual(before);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('an unchanged session is left alone without a safety snapshot; an unknown id changes nothing', async () => {
     const dir = tempDir('strata-ssr-noop-');
     const app = await openApp(dir);

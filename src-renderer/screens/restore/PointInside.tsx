@@ -109,7 +109,7 @@ export function PointInside() {
         </>
       )}
       <RunningWork kinds={['session-restore', 'undo-session-restore']} title="Session restore progress" />
-      <ErrorNotice error={restoreError} title="The sessions were not restored" />
+      <ErrorNotice error={restoreError} title="The session restore did not go through" />
       {preview && <SessionRestoreDialog />}
     </section>
   );
