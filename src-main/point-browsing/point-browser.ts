@@ -1,4 +1,5 @@
-import { StrataError, toRendererErrorPayload } from '../core/errors';
+import { StrataError } from '../core/errors';
+import { withProgressFrame, type ReportProgress } from './progress-frame';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import { newOperationId, type StrataEvents } from '../app/events';
@@ -82,28 +83,8 @@ export class PointBrowser {
     this.points = new OpenPoints((id) => deps.snapshots.openPoint(id), deps.clock, deps.idleMs);
   }
 
-  private async progressed<T>(
-    kind: string,
-    operationId: string,
-    fn: (p: (phase: string, d: number, t: number) => void) => Promise<T>,
-  ): Promise<T> {
-    const emit = this.deps.events;
-    try {
-      const r = await fn((phase, done, total) => emit.emit('progress', { operationId, kind, phase, done, total }));
-      emit.emit('progress', { operationId, kind, phase: 'done', done: 1, total: 1, finished: true });
-      return r;
-    } catch (e) {
-      emit.emit('progress', {
-        operationId,
-        kind,
-        phase: 'failed',
-        done: 1,
-        total: 1,
-        finished: true,
-        error: toRendererErrorPayload(e),
-      });
-      throw e;
-    }
+  private progressed<T>(kind: string, operationId: string, fn: (p: ReportProgress) => Promise<T>): Promise<T> {
+    return withProgressFrame(this.deps.events, kind, operationId, fn);
   }
 
   private info(p: OpenedPoint): PointInfo {
