@@ -88,7 +88,11 @@ describe('kill -9 during a single-session restore (strata restore-session)', () 
     console.log(
       `[kill] restore-session: seed=${SEED} operation=${Math.round(operationMs)}ms outcomes=${JSON.stringify(outcomes)}`,
     );
-    expect(Object.keys(outcomes).some((k) => k.startsWith('old'))).toBe(true);
-    expect(Object.keys(outcomes).some((k) => k.startsWith('new'))).toBe(true);
+    // The kills must really interrupt runs (not all land after the exit) for this to prove anything.
+    expect(
+      Object.entries(outcomes)
+        .filter(([k]) => !k.endsWith('(finished)'))
+        .reduce((n, [, v]) => n + v, 0),
+    ).toBeGreaterThan(KILLS / 2);
   }, 600_000);
 });
