@@ -19,10 +19,12 @@ export function CompareCard() {
   const [confirming, setConfirming] = useState(false);
   const totals = usePoint((s) => (s.pointId === snapshotId ? s.diff?.totals : undefined));
   // The preview in words, before anything is confirmed.
-  const preview = totals
-    ? `This will remove ${plural(totals.createdSince, 'session')} created since, bring back ${plural(totals.deletedSince, 'deleted session')}` +
-      `, and undo the changes to ${plural(totals.changed, 'session')}.`
-    : null;
+  const preview = !totals
+    ? null
+    : totals.createdSince + totals.deletedSince + totals.changed === 0
+      ? 'Your sessions are the same now as in this backup.'
+      : `This will remove ${plural(totals.createdSince, 'session')} created since, bring back ${plural(totals.deletedSince, 'deleted session')}` +
+        `, and undo the changes to ${plural(totals.changed, 'session')}.`;
   const busy = phase === 'restoring' || phase === 'undoing';
 
   if (!snapshotId) return null;
