@@ -101,6 +101,7 @@ describe('help', () => {
     expect(commandsOf('Protect')).toEqual(['backup', 'verify', 'backup-test', 'stats', 'prune', 'retention run']);
     expect(commandsOf('Inspect')).toEqual([
       'list',
+      'points',
       'browse',
       'diff',
       'deleted',

@@ -24,6 +24,8 @@ describe('the point commands', () => {
     conn.prepare('DELETE FROM sessions WHERE id = ?').run(gone.id);
     conn.close();
 
+    const points = await strataJson<{ snapshots: { id: string; sessions: number }[] }>(dir, ['points']);
+    expect(points.snapshots).toEqual([expect.objectContaining({ id: snap.id, sessions: 5 })]);
     const browsed = await strataJson<{ total: number; sessions: Brief[] }>(dir, ['browse', snap.id]);
     expect(browsed.total).toBe(5);
     expect(browsed.sessions.find((s) => s.id === gone.id)).toMatchObject({ title: gone.title, messageCount: 4 });

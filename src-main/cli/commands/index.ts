@@ -32,7 +32,7 @@ export const COMMAND_GROUPS: readonly { title: string; names: readonly string[] 
   },
   {
     title: 'Inspect: see what is stored',
-    names: ['list', 'browse', 'diff', 'deleted', 'sessions list', 'session show', 'db info'],
+    names: ['list', 'points', 'browse', 'diff', 'deleted', 'sessions list', 'session show', 'db info'],
   },
   { title: 'Restore: bring data back', names: ['restore-session', 'restore', 'snapshot export'] },
   {

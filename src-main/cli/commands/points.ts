@@ -3,6 +3,7 @@ import { defineCommand } from '../command';
 import { withApp } from '../with-app';
 import { wholeNumber } from './args';
 import { snapshotIdSchema } from '../../contract/schemas';
+import { isGoodSnapshot } from '../../snapshots';
 import type { PointDiff, PointRef } from '../../point-browsing';
 
 /**
@@ -179,4 +180,38 @@ export const deletedCommand = defineCommand({
         ].join('\n'),
 });
 
-export const POINT_COMMANDS = [browseCommand, diffCommand, restoreSessionCommand, deletedCommand];
+export const pointsCommand = defineCommand({
+  name: 'points',
+  summary: 'What can be opened with browse, diff and restore-session: every good snapshot, newest first.',
+  usage: 'points',
+  args: z.object({ positionals: z.array(z.string()).max(0, 'this command takes no arguments') }),
+  run: (ctx) =>
+    withApp(
+      ctx,
+      async (app) => ({
+        snapshots: (await app.snapshots.list())
+          .filter((s) => isGoodSnapshot(s))
+          .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
+          .map((s) => ({
+            id: s.id,
+            at: s.createdAt,
+            tier: s.tier,
+            label: s.label,
+            pinned: s.pinned,
+            sessions: s.counts.sessions ?? 0,
+            messages: s.counts.messages ?? 0,
+          })),
+      }),
+      { allowMissingDatabase: true },
+    ),
+  print: (r) =>
+    r.snapshots.length
+      ? r.snapshots
+          .map(
+            (p) => `${p.id}  ${p.at}  ${p.sessions} sessions, ${p.messages} messages${p.label ? `  "${p.label}"` : ''}`,
+          )
+          .join('\n')
+      : 'No points yet. Run `strata backup`.',
+});
+
+export const POINT_COMMANDS = [pointsCommand, browseCommand, diffCommand, restoreSessionCommand, deletedCommand];
