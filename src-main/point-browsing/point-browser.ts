@@ -1,5 +1,6 @@
 import { StrataError } from '../core/errors';
-import { withProgressFrame, type ReportProgress } from './progress-frame';
+import { withProgress } from '../app/with-progress';
+import type { Progress } from '../core/worker-rpc';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import { newOperationId, type StrataEvents } from '../app/events';
@@ -83,8 +84,8 @@ export class PointBrowser {
     this.points = new OpenPoints((id) => deps.snapshots.openPoint(id), deps.clock, deps.idleMs);
   }
 
-  private progressed<T>(kind: string, operationId: string, fn: (p: ReportProgress) => Promise<T>): Promise<T> {
-    return withProgressFrame(this.deps.events, kind, operationId, fn);
+  private progressed<T>(kind: string, operationId: string, fn: (p: Progress) => Promise<T>): Promise<T> {
+    return withProgress(this.deps.events, kind, operationId, fn);
   }
 
   private info(p: OpenedPoint): PointInfo {

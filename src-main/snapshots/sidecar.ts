@@ -85,7 +85,7 @@ export interface SnapshotEntry extends SnapshotSidecar {
   sidecarPath: string;
 }
 
-export function checkStatusOf(r: CheckResult): CheckStatus {
+export function checkStatusOf(r: Pick<CheckResult, 'ok' | 'status'>): CheckStatus {
   return r.status ?? (r.ok ? 'ok' : 'damaged');
 }
 
