@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp-dir';
 import { ManualClock } from '../../src-main/core/clock';
 import { OpenPoints } from '../../src-main/point-browsing/open-points';
 import type { OpenedPoint } from '../../src-main/snapshots/engine';
@@ -6,18 +9,21 @@ import type { OpenedPoint } from '../../src-main/snapshots/engine';
 /** A fake opener that records opens and closes; the real materialisation is tested with the engine. */
 function opener() {
   const log: string[] = [];
+  const root = tempDir('strata-open-points-');
   const open = async (id: string): Promise<OpenedPoint> => {
     log.push(`open ${id}`);
     if (id === 'bad') throw new Error('cannot open');
+    const dir = path.join(root, id);
+    fs.mkdirSync(dir);
     return {
       id,
-      file: `/x/${id}`,
-      dir: `/x`,
+      file: path.join(dir, 'point.db'),
+      dir,
       createdAt: '',
       counts: {},
       schemaVersion: 2,
       migratedFrom: null,
-      close: () => log.push(`close ${id}`),
+      close: () => log.push(`close ${id}${fs.existsSync(dir) ? ' (folder still there)' : ''}`),
     };
   };
   return { log, open };
@@ -44,9 +50,9 @@ describe('the open points cache', () => {
     clock.advance(999);
     expect(points.openIds()).toEqual(['a']);
     clock.advance(1);
-    await Promise.resolve();
     expect(points.openIds()).toEqual([]);
-    expect(log).toEqual(['open a', 'close a']);
+    // Its folder is removed in the background, before close() runs.
+    await expect.poll(() => log).toEqual(['open a', 'close a']);
 
     // A third point closes the least recently used idle one.
     await points.use('b', () => undefined);
@@ -54,9 +60,8 @@ describe('the open points cache', () => {
     await points.use('c', () => undefined);
     clock.advance(10);
     await points.use('d', () => undefined);
-    await Promise.resolve();
     expect(points.openIds().sort()).toEqual(['c', 'd']);
-    expect(log).toContain('close b');
+    await expect.poll(() => log).toContain('close b');
 
     // A failed open is not cached; closeAll removes what is left.
     await expect(points.use('bad', () => undefined)).rejects.toThrow('cannot open');
