@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { ROOT, printTables } from './lib.mjs';
 
 const USAGE =
-  'usage: node bench/run.mjs [--size-mb N | --large] [--runs N] [--points N] [--only snapshots|store|archives] [--skip-archives]';
+  'usage: node bench/run.mjs [--size-mb N | --large] [--runs N] [--points N] [--only snapshots|store|points|archives] [--skip-archives]';
 
 function parseOptions(argv) {
   const { values } = parseArgs({
@@ -42,8 +42,8 @@ function parseOptions(argv) {
     : values['size-mb'] !== undefined
       ? whole('size-mb', values['size-mb'], 1, 65536)
       : 256;
-  if (values.only !== undefined && !['snapshots', 'store', 'archives'].includes(values.only))
-    throw new Error('--only must be snapshots, store or archives');
+  if (values.only !== undefined && !['snapshots', 'store', 'points', 'archives'].includes(values.only))
+    throw new Error('--only must be snapshots, store, points or archives');
   return {
     sizeMb,
     large: values.large,
@@ -108,6 +108,8 @@ async function main() {
     sections.push({ name: 'snapshots', file: path.join(ROOT, 'bench', 'snapshots-bench.mjs') });
   if (opts.only === null || opts.only === 'store')
     sections.push({ name: 'store', file: path.join(ROOT, 'bench', 'store-bench.mjs') });
+  if (opts.only === null || opts.only === 'points')
+    sections.push({ name: 'points', file: path.join(ROOT, 'bench', 'points-bench.mjs') });
   if ((opts.only === null || opts.only === 'archives') && !opts.skipArchives) {
     const file = path.join(ROOT, 'bench', 'archives-bench.mjs');
     if (fs.existsSync(file)) sections.push({ name: 'archives', file });

@@ -23,6 +23,7 @@ import {
   type SnapshotSidecar,
 } from '../snapshots';
 import type { Tier } from '../snapshots/config';
+import { PointBrowser } from '../point-browsing';
 import { StrataEvents } from './events';
 import { createBackgroundScheduler } from './background-jobs';
 import { DiskGuard, estimateRunBytesFor } from './disk-guard';
@@ -67,6 +68,8 @@ const CLOSE_WAIT_MS = 30_000;
 export class StrataApp {
   readonly events = new StrataEvents();
   readonly snapshots: SnapshotEngine;
+  /** Browse, diff and single-session restore from points; its private copies go on close. */
+  readonly points: PointBrowser;
   readonly paths: DataPaths;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -120,10 +123,24 @@ export class StrataApp {
       prune: () => this.prune({ dryRun: false }),
       logger: this.logger,
     });
+    this.points = new PointBrowser({
+      backupsDir: this.paths.backups,
+      liveFile: this.paths.database,
+      live: () => this.db,
+      snapshots: this.snapshots,
+      beforeRiskyWrite: (reason) => this.beforeRiskyWrite(reason),
+      clock: this.clock,
+      events: this.events,
+      logger: this.logger,
+    });
     this.healthPublisher = new HealthPublisher(this.events, this.logger, () => this.health());
     // A new snapshot may be the first one a waiting job (the restore drill) needs.
     this.events.on('progress', (p) => {
-      if (p.kind === 'snapshot' && p.finished && !p.error) this.scheduler?.wake();
+      if (p.kind === 'snapshot' && p.finished && !p.error) {
+        this.scheduler?.wake();
+        // A new point: the recently deleted view is brought up to date before anyone opens it.
+        if (this.scheduler && !this.closing) this.points.warmSoon();
+      }
     });
   }
 
@@ -267,6 +284,7 @@ export class StrataApp {
       if (!this.closing && this.liveDb) void this.healthPublisher.publish();
     });
     this.scheduler.start();
+    this.points.warmSoon();
     // The startup tier: one snapshot each time the app starts, unless nothing changed.
     if (config().enabled && config().tiers.startup) {
       void this.scheduledSnapshot('startup').catch((e: unknown) =>
@@ -306,6 +324,7 @@ export class StrataApp {
           Promise.race([p, new Promise<void>((r) => setTimeout(r, CLOSE_WAIT_MS).unref())]);
         // Stopping the scheduler also asks a running cleanup to stop between two batches.
         await wait(this.scheduler?.stop() ?? Promise.resolve());
+        await wait(this.points.close());
         await wait(this.snapshots.idle());
         this.liveDb?.close();
         this.liveDb = null;

@@ -55,6 +55,9 @@ export const ERROR_CODES = [
   'snapshot_check_failed',
   'copy_changed',
   'drill_failed',
+  // Single-session restores
+  'session_conflict',
+  'changed_since_restore',
   'scheduler_paused',
   'scheduler_stopped',
   // The machine

@@ -24,6 +24,16 @@ import {
   transferSchema,
   verifyResultSchema,
 } from './schemas';
+import {
+  browsePointResultSchema,
+  pointDiffSchema,
+  pointRefSchema,
+  recentlyDeletedSchema,
+  sessionRestoreInputSchema,
+  sessionRestorePreviewSchema,
+  sessionRestoreResultSchema,
+  undoSessionRestoreResultSchema,
+} from './point-schemas';
 import { OPERATION_NAME_LIST } from './operation-names';
 
 /**
@@ -133,6 +143,48 @@ export const OPERATIONS = {
     'Put back the data as it was before the last restore.',
     z.strictObject(withOperationId),
     restoreResultSchema,
+  ),
+
+  // ---- inside a point ----
+  browsePoint: op(
+    'Open a point read-only and list its sessions (id, title, message count, last message time); optional search in titles and messages.',
+    z.strictObject({
+      point: pointRefSchema,
+      search: z.string().trim().min(1).max(500, 'search text is too long').optional(),
+      limit: z.number().int().min(1).max(100_000).optional(),
+      ...withOperationId,
+    }),
+    browsePointResultSchema,
+  ),
+  diffPoint: op(
+    'What differs between a point and now: sessions deleted, created and changed since, settings, totals.',
+    z.strictObject({ point: pointRefSchema, ...withOperationId }),
+    pointDiffSchema,
+  ),
+  leavePoint: op(
+    'Done looking at a point: its private copy is removed.',
+    z.strictObject({ point: pointRefSchema }),
+    z.object({ closed: z.boolean() }),
+  ),
+  previewSessionRestore: op(
+    'What restoring these sessions from a point would do (nothing is changed).',
+    sessionRestoreInputSchema,
+    sessionRestorePreviewSchema,
+  ),
+  restoreSessions: op(
+    'Bring chosen sessions back from a point, all or nothing, after a pinned safety snapshot; nothing else changes.',
+    sessionRestoreInputSchema.extend(withOperationId),
+    sessionRestoreResultSchema,
+  ),
+  undoSessionRestore: op(
+    'Undo the last session restore: remove what it added, put back what it replaced.',
+    z.strictObject(withOperationId),
+    undoSessionRestoreResultSchema,
+  ),
+  listRecentlyDeleted: op(
+    'Sessions that recent points hold but that are gone now, with the point to restore each from.',
+    z.strictObject({ days: z.number().int().min(1).max(3650).optional(), ...withOperationId }),
+    recentlyDeletedSchema,
   ),
 
   // ---- health and configuration ----

@@ -8,6 +8,8 @@ export type SqliteDatabase = Database.Database;
 
 export interface OpenOptions {
   readonly?: boolean;
+  /** Refuse to create the file (read-only connections never create one). */
+  fileMustExist?: boolean;
   /** Path to a better_sqlite3.node built for the running runtime (Electron needs its own ABI). */
   nativeBinding?: string;
   busyTimeoutMs?: number;
@@ -36,7 +38,7 @@ export function openRaw(file: string, opts: OpenOptions = {}): SqliteDatabase {
   const nativeBinding = opts.nativeBinding ?? defaultNativeBinding();
   return new Database(file, {
     readonly: opts.readonly ?? false,
-    fileMustExist: opts.readonly ?? false,
+    fileMustExist: opts.fileMustExist ?? opts.readonly ?? false,
     ...(nativeBinding ? { nativeBinding } : {}),
   });
 }

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one streaming pass that checks and writes a whole export, whose
+// steps share the parser state and the single write transaction; splitting it would pass both around.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { StrataError } from '../core/errors';

@@ -24,6 +24,10 @@ export type HandlerApp = Pick<
   StrataApp,
   'paths' | 'events' | 'db' | 'health' | 'prune' | 'backupConfig' | 'setBackupConfig' | 'beforeRiskyWrite'
 > & {
+  readonly points: Pick<
+    StrataApp['points'],
+    'browse' | 'diff' | 'leave' | 'previewRestore' | 'restoreSessions' | 'undoSessionRestore' | 'recentlyDeleted'
+  >;
   readonly snapshots: Pick<
     StrataApp['snapshots'],
     'list' | 'scan' | 'create' | 'verify' | 'delete' | 'restore' | 'undoRestore' | 'compare' | 'storeStats'
@@ -150,6 +154,37 @@ export function createHandlers(app: HandlerApp, opts: HandlerOptions): Handlers 
     },
     undoRestore(i) {
       return app.snapshots.undoRestore({ operationId: opId(i.operationId, 'undo-restore') });
+    },
+
+    browsePoint(i) {
+      return app.points.browse(i.point, {
+        ...(i.search ? { search: i.search } : {}),
+        ...(i.limit !== undefined ? { limit: i.limit } : {}),
+        operationId: opId(i.operationId, 'browse'),
+      });
+    },
+    diffPoint(i) {
+      return app.points.diff(i.point, { operationId: opId(i.operationId, 'diff') });
+    },
+    leavePoint(i) {
+      return { closed: app.points.leave(i.point) };
+    },
+    async previewSessionRestore(i) {
+      return { sessions: await app.points.previewRestore(i.point, i.sessionIds, i.mode) };
+    },
+    restoreSessions(i) {
+      return app.points.restoreSessions(i.point, i.sessionIds, i.mode, {
+        operationId: opId(i.operationId, 'session-restore'),
+      });
+    },
+    undoSessionRestore(i) {
+      return app.points.undoSessionRestore({ operationId: opId(i.operationId, 'undo-session-restore') });
+    },
+    listRecentlyDeleted(i) {
+      return app.points.recentlyDeleted({
+        ...(i.days !== undefined ? { days: i.days } : {}),
+        operationId: opId(i.operationId, 'recently-deleted'),
+      });
     },
 
     async getHealth() {

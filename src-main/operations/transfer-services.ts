@@ -1,6 +1,6 @@
 import type { StrataDatabase } from '../db';
+import { withProgress } from '../app/with-progress';
 import type { StrataEvents } from '../app/events';
-import { toRendererErrorPayload } from '../core/errors';
 import { exportSessionArchive, importSessionArchive } from '../archives';
 import {
   exportSettings,
@@ -70,42 +70,19 @@ export function slugForFileName(title: string): string {
   return slug || 'session';
 }
 
-/** Runs `work`, reporting its progress and its end as `progress` events under one operation id. */
-async function withProgress<T>(
-  events: StrataEvents,
-  operationId: string,
-  kind: string,
-  work: (onProgress: (p: { phase: string; done: number; total: number }) => void) => Promise<T>,
-): Promise<T> {
-  try {
-    const result = await work((p) => events.emit('progress', { operationId, kind, ...p }));
-    events.emit('progress', { operationId, kind, phase: 'done', done: 1, total: 1, finished: true });
-    return result;
-  } catch (e) {
-    events.emit('progress', {
-      operationId,
-      kind,
-      phase: 'failed',
-      done: 1,
-      total: 1,
-      finished: true,
-      error: toRendererErrorPayload(e),
-    });
-    throw e;
-  }
-}
-
 export function createTransferServices(): TransferServices {
   return {
     sessionExportName: (title, format) =>
       `${slugForFileName(title)}.${format === 'md' ? 'md' : 'strata-session.json.gz'}`,
     // Both run in a worker thread on their own connection to the database file.
     exportSession: ({ db, sessionId, format, outFile, operationId, events }) =>
-      withProgress(events, operationId, 'export', async (onProgress) => {
+      withProgress(events, 'export', operationId, async (progress) => {
+        const onProgress = (p: { phase: string; done: number; total: number }) => progress(p.phase, p.done, p.total);
         await exportSessionArchive(db.file, sessionId, outFile, { format, onProgress });
       }),
     importArchive: ({ db, file, allowDuplicate, operationId, events, beforeWrite }) =>
-      withProgress(events, operationId, 'import', async (onProgress) => {
+      withProgress(events, 'import', operationId, async (progress) => {
+        const onProgress = (p: { phase: string; done: number; total: number }) => progress(p.phase, p.done, p.total);
         const r = await importSessionArchive(db.file, file, {
           allowDuplicate,
           onProgress,

@@ -2,6 +2,7 @@ import { StrataError } from '../core/errors';
 import type { StrataDatabase } from '../db/strata-database';
 import { BACKUP_CONFIG_KEY, parseBackupConfig, type BackupConfig, type Tier } from '../snapshots/config';
 import { planRetention, type RetentionCandidate } from '../snapshots/retention';
+import { isGoodSnapshot } from '../snapshots/good';
 import { invalidSettingsFile, type SettingsFile } from './format';
 
 /**
@@ -46,7 +47,8 @@ export interface SnapshotListing {
   pinned: boolean;
   stored: { sizeBytes: number };
   check: { ok: boolean };
-  lastVerify?: { ok: boolean } | null;
+  lastVerify?: { ok: boolean; status?: 'ok' | 'damaged' | 'unchecked' } | null;
+  memberships?: { tier: Tier; at: string }[];
 }
 
 /** Snapshot listings as retention candidates, judged the same way prune judges them. */
@@ -57,7 +59,8 @@ export function retentionCandidates(list: readonly SnapshotListing[]): Retention
     createdAt: Date.parse(s.createdAt),
     storedBytes: s.stored.sizeBytes,
     pinned: s.pinned,
-    good: s.check.ok && (s.lastVerify?.ok ?? true),
+    good: isGoodSnapshot(s),
+    memberships: (s.memberships ?? []).map((m) => ({ tier: m.tier, at: Date.parse(m.at) })),
   }));
 }
 

@@ -41,7 +41,8 @@ export async function createSnapshotFile(job: CreateJob, progress: Progress): Pr
   try {
     if (!job.staticSource) {
       progress('copy', 0, 1);
-      const live = openRaw(job.dbFile, { readonly: false });
+      // Never create an empty database where the live one has gone missing.
+      const live = openRaw(job.dbFile, { readonly: false, fileMustExist: true });
       try {
         live.pragma(`busy_timeout = ${job.busyTimeoutMs ?? 10_000}`);
         vacuumInto(live, copyPath);

@@ -5,7 +5,7 @@ import type { SnapshotEntry, SnapshotSidecar, SnapshotTier } from './sidecar';
 import type { RetentionConfig } from './config';
 import type { DiskSpace, RetentionPlan } from './retention';
 import { readRestoreHistory, type RestoreRecord } from './restore-journal';
-import { withProgress } from './job-progress';
+import { withProgress } from '../app/with-progress';
 import {
   addMembership,
   createSnapshot,

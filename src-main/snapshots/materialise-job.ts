@@ -7,7 +7,8 @@ import { PageStore } from '../page-store';
 import type { CheckStatus } from './sidecar';
 
 /** Work that runs inside the snapshot worker thread (see snapshot.worker.ts). */
-export type Progress = (phase: string, done: number, total: number) => void;
+export type { Progress } from '../core/worker-rpc';
+import type { Progress } from '../core/worker-rpc';
 
 export interface MaterialiseJob {
   op: 'materialise';

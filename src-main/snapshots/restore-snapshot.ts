@@ -4,7 +4,7 @@ import { tempPathFor } from '../core/atomic-file';
 import { StrataError } from '../core/errors';
 import { latestVersion } from '../db/migrator';
 import { assertMaterialised } from './materialise-job';
-import { removeWithJournalFiles, type RestoreJournal } from './restore-journal';
+import { recoverInterruptedRestore, removeWithJournalFiles, type RestoreJournal } from './restore-journal';
 import { materialiseJobFor } from './verify-snapshot';
 import { prepareRestore } from './restore-jobs';
 import { runSnapshotJob } from './worker-client';
@@ -72,6 +72,10 @@ export async function restoreSnapshot(
       await opts.live.close();
       try {
         await runSnapshotJob({ op: 'restore-apply', dbFile, backupsDir: opts.backupsDir, journal }, progress);
+      } catch (e) {
+        // Settle the journal now, as the next start would: the live file says whether it committed.
+        recoverInterruptedRestore(dbFile, opts.backupsDir, opts.logger);
+        throw e;
       } finally {
         removeWithJournalFiles(journal.pendingTempFile);
         // The restored copy was migrated before it replaced anything; this only ever migrates

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one planner whose rules (counts, calendar buckets, age, size cap,
+// free-disk guard) each read the decisions of the rules before them, so they stay together.
 import { format } from 'date-fns';
 import { isAutomaticTier, isPinnedTier, type RetentionConfig, type Tier } from './config';
 

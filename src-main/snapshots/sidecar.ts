@@ -90,7 +90,7 @@ export interface SnapshotEntry extends SnapshotSidecar {
   storage: 'gzip' | 'pages';
 }
 
-export function checkStatusOf(r: CheckResult): CheckStatus {
+export function checkStatusOf(r: Pick<CheckResult, 'ok' | 'status'>): CheckStatus {
   return r.status ?? (r.ok ? 'ok' : 'damaged');
 }
 

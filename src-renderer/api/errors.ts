@@ -74,6 +74,9 @@ const NEXT_STEPS: Record<ErrorCode, string> = {
   corrupt_snapshot: `This backup is damaged. ${PICK_ANOTHER}`,
   snapshot_check_failed: 'The new backup failed its check and was not kept. Try "Back up now" again.',
   copy_changed: 'The data changed while the backup was being written. Try "Back up now" again.',
+  session_conflict: 'Restore that session as a copy instead: some of its messages now belong to another session.',
+  changed_since_restore:
+    'A restored session was changed after the restore, so undo would lose that work. Copy what you need, or restore the safety backup it names from the Restore screen.',
   drill_failed: `A test restore of the newest backup failed. ${PICK_ANOTHER}`,
   scheduler_paused: 'Backups are paused while the computer sleeps or a restore runs. Try again in a moment.',
   scheduler_stopped: 'Strata is shutting down. Start it again, then try again.',

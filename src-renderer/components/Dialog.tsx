@@ -7,6 +7,8 @@ interface Props {
   cancelLabel?: string;
   danger?: boolean;
   busy?: boolean;
+  /** A second way to go ahead (for example "Restore as copy" next to "Replace current version"). */
+  alternative?: { label: string; onClick: () => void };
   onConfirm: () => void;
   onCancel: () => void;
 }
@@ -19,6 +21,7 @@ export function ConfirmDialog({
   cancelLabel = 'Cancel',
   danger,
   busy,
+  alternative,
   onConfirm,
   onCancel,
 }: Props) {
@@ -71,6 +74,11 @@ export function ConfirmDialog({
           <button type="button" className="btn" onClick={onCancel}>
             {cancelLabel}
           </button>
+          {alternative && (
+            <button type="button" className="btn" onClick={alternative.onClick} disabled={busy}>
+              {alternative.label}
+            </button>
+          )}
           <button
             ref={confirmRef}
             type="button"

@@ -10,6 +10,12 @@ const KIND_LABELS: Record<string, string> = {
   import: 'Importing',
   prune: 'Tidying old backups',
   drill: 'Test restore',
+  open: 'Opening the backup',
+  browse: 'Reading the backup',
+  diff: 'Comparing with now',
+  'session-restore': 'Restoring sessions',
+  'undo-session-restore': 'Undoing the session restore',
+  'recently-deleted': 'Looking for deleted sessions',
 };
 
 /** Progress bars for running work of the given kinds (from this window or from the scheduler). */

@@ -5,6 +5,7 @@ import { afterImport, ImportArchiveButton, ImportOutcome } from './sessions/Impo
 import { NewSessionForm } from './sessions/NewSessionForm';
 import { SessionList } from './sessions/SessionList';
 import { SessionView } from './sessions/SessionView';
+import { RecentlyDeletedButton, RecentlyDeletedPanel } from './sessions/RecentlyDeleted';
 
 function hasFiles(e: DragEvent): boolean {
   return Array.from(e.dataTransfer.types).includes('Files');
@@ -40,12 +41,14 @@ export function SessionsScreen() {
     >
       <PageHeader title="Sessions" intro="Your conversations. Everything here is kept in one local file and backed up.">
         <ImportArchiveButton />
+        <RecentlyDeletedButton />
       </PageHeader>
       <p id="import-hint" className="muted small drop-hint">
         Import a Strata session archive with the button, or drop the file anywhere on this screen. It is added as a new
         session; nothing here is overwritten.
       </p>
       <ImportOutcome dragging={dragging} />
+      <RecentlyDeletedPanel />
       <div className="grid-2">
         <section className="card" aria-labelledby="session-list-heading">
           <h2 id="session-list-heading">All sessions</h2>

@@ -1,5 +1,6 @@
 import { api } from '../api/client';
 import { useBackups } from './backups';
+import { usePoint } from './point';
 import { useProgress } from './progress';
 import { useRestore } from './restore';
 import { useSessions } from './sessions';
@@ -12,6 +13,8 @@ export function reloadAll(): void {
   void useBackups.getState().load();
   void useRestore.getState().refreshComparison();
   void useSettings.getState().load();
+  // An open point's diff is against now, so it follows the data.
+  void usePoint.getState().refresh();
 }
 
 let backupsReload: ReturnType<typeof setTimeout> | null = null;

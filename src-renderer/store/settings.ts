@@ -33,6 +33,9 @@ interface SettingsState {
   cancelImport(): void;
 }
 
+/** Orders config loads and saves: only the newest one's answer is shown. */
+let configSeq = 0;
+
 export const useSettings = create<SettingsState>()((set, get) => {
   async function loadPreview(transferId: string, fileName: string, mode: ImportMode) {
     set({ pending: { transferId, fileName, mode, preview: null, loading: true }, transferError: null });
@@ -58,17 +61,21 @@ export const useSettings = create<SettingsState>()((set, get) => {
     applying: false,
     lastImport: null,
     async load() {
+      const seq = ++configSeq;
       try {
         const [config, prune] = await Promise.all([
           api.call('getBackupConfig', {}),
           api.call('previewPrune', {}).catch(() => null),
         ]);
+        // The prune preview waits behind running backup jobs: a newer load or save must not be overwritten by this older one.
+        if (seq !== configSeq) return;
         set({ config, prune, loadError: null });
       } catch (e) {
         set({ loadError: readableError(e) });
       }
     },
     async save(patch) {
+      ++configSeq;
       set({ saving: true, saveError: null });
       try {
         const config = await api.call('setBackupConfig', patch);

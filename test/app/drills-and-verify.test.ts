@@ -1,3 +1,4 @@
+import { seededRandom } from '../helpers/seeded-random';
 import { describe, expect, it } from 'vitest';
 import { StrataApp } from '../../src-main/app/strata-app';
 import { lastReadAt, pickSnapshotsToVerify } from '../../src-main/app/rolling-verify';
@@ -119,7 +120,7 @@ describe('rolling verify', () => {
     expect(pickSnapshotsToVerify(backlog, opts)).toEqual(['s89', 's88', 's87', 's86', 's85', 's84', 's83', 's82']);
 
     // Simulated for 120 days with snapshots coming and going: nobody waits longer than the period.
-    const rnd = seeded(7);
+    const rnd = seededRandom(7);
     let pool = Array.from({ length: 40 }, (_, i) => ({ id: `k${i}`, lastReadAt: now - rnd() * 10 * DAY }));
     let worst = 0;
     let reads = 0;
@@ -181,15 +182,3 @@ describe('rolling verify', () => {
 });
 
 const now0 = (iso: string) => Date.parse(iso);
-
-/** mulberry32: a small seeded generator, so the simulation is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

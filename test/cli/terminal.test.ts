@@ -107,8 +107,18 @@ describe('help', () => {
       'store gc',
       'retention run',
     ]);
-    expect(commandsOf('Inspect')).toEqual(['list', 'store stats', 'sessions list', 'session show', 'db info']);
-    expect(commandsOf('Restore')).toEqual(['restore', 'snapshot export']);
+    expect(commandsOf('Inspect')).toEqual([
+      'list',
+      'store stats',
+      'points',
+      'browse',
+      'diff',
+      'deleted',
+      'sessions list',
+      'session show',
+      'db info',
+    ]);
+    expect(commandsOf('Restore')).toEqual(['restore-session', 'restore', 'snapshot export']);
     expect(commandsOf('Move data')).toEqual([
       'session export',
       'session import',

@@ -197,6 +197,112 @@ describe('Strata in a browser against strata serve', () => {
     await expect.poll(() => page.getByRole('heading', { level: 3, name: /Before a restore/ }).isVisible()).toBe(true);
   });
 
+  it('looks inside a backup, searches it and brings back one deleted session with a preview, then undoes that', async () => {
+    await openScreen('Restore');
+    const select = page.getByLabel('Backup to restore');
+    const option = select.locator('option').filter({ hasText: 'Before cleanup' });
+    await select.selectOption((await option.getAttribute('value'))!);
+    const deletedGroup = page.getByRole('region', { name: /^Deleted since/ });
+    const lisbon = deletedGroup.getByRole('checkbox', { name: new RegExp(`^${SESSION_TITLE}`) });
+    await expect.poll(() => lisbon.isVisible(), { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(() => page.getByTestId('restore-preview').textContent())
+      .toMatch(/remove 0 sessions created since, bring back 1 deleted session/);
+    // Search reads message text inside the backup.
+    await page.getByLabel('Search in this backup').fill('guesthouse');
+    await expect.poll(() => page.getByText('1 session in this backup match.').isVisible()).toBe(true);
+    await page.getByLabel('Search in this backup').fill('no-such-words');
+    await expect.poll(() => lisbon.count()).toBe(0);
+    await page.getByLabel('Search in this backup').fill('');
+    await expect.poll(() => lisbon.isVisible()).toBe(true);
+    await checkScreen('restore-inside');
+
+    expect(await button('Restore selected sessions').isDisabled()).toBe(true);
+    await lisbon.check();
+    await button('Restore selected sessions').click();
+    const dialog = page.getByRole('dialog', { name: 'Restore these sessions?' });
+    await expect.poll(() => dialog.getByText(/comes back as it was/).isVisible()).toBe(true);
+    await checkScreen('restore-session-preview');
+    await dialog.getByRole('button', { name: 'Yes, restore' }).click();
+    await expect.poll(() => page.getByText('1 session restored').isVisible(), { timeout: 30_000 }).toBe(true);
+    await checkScreen('restore-session-done');
+    await openScreen('Sessions');
+    await expect.poll(async () => (await sessionItem(SESSION_TITLE)).textContent()).toContain('2 messages');
+
+    await openScreen('Restore');
+    await button('Undo session restore').click();
+    await expect
+      .poll(() => page.getByText('The session restore was undone').isVisible(), { timeout: 30_000 })
+      .toBe(true);
+    await openScreen('Sessions');
+    await expect.poll(() => page.getByText('No sessions yet. Create one above.').isVisible()).toBe(true);
+  });
+
+  it('lists recently deleted sessions on the Sessions screen and brings one back in one action', async () => {
+    await button('Recently deleted').click();
+    const panel = page.getByRole('region', { name: 'Recently deleted' });
+    const restoreLisbon = panel.getByRole('button', { name: `Restore “${SESSION_TITLE}”` });
+    await expect.poll(() => restoreLisbon.isVisible(), { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(() =>
+        panel
+          .getByText(/deleted between .* and now/)
+          .first()
+          .isVisible(),
+      )
+      .toBe(true);
+    await checkScreen('sessions-recently-deleted');
+    await restoreLisbon.click();
+    await expect.poll(() => panel.getByText(`“${SESSION_TITLE}” is back`).isVisible(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(async () => (await sessionItem(SESSION_TITLE)).textContent()).toContain('2 messages');
+    await checkScreen('sessions-recently-deleted-restored');
+    await button('Recently deleted').click();
+    await expect.poll(() => panel.count()).toBe(0);
+  });
+
+  it('offers a copy or a replacement for a session that changed since, and does each', async () => {
+    await (await sessionItem(SESSION_TITLE)).click();
+    await page.getByLabel('Message', { exact: true }).fill('Written after the backup.');
+    await button('Add message').click();
+    await expect.poll(async () => (await sessionItem(SESSION_TITLE)).textContent()).toContain('3 messages');
+
+    await openScreen('Restore');
+    const changedGroup = page.getByRole('region', { name: /^Changed since/ });
+    const lisbon = changedGroup.getByRole('checkbox', { name: new RegExp(`^${SESSION_TITLE}`) });
+    await expect.poll(() => lisbon.isVisible(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => changedGroup.textContent()).toContain('1 message added since');
+    await lisbon.check();
+    await button('Restore selected sessions').click();
+    const dialog = page.getByRole('dialog', { name: 'Restore these sessions?' });
+    await expect.poll(() => dialog.getByText(/still exists and differs/).isVisible()).toBe(true);
+    await checkScreen('restore-session-choice');
+    await dialog.getByRole('button', { name: 'Restore as copy' }).click();
+    await expect.poll(() => page.getByText(/is back as a copy/).isVisible(), { timeout: 30_000 }).toBe(true);
+    await openScreen('Sessions');
+    await expect.poll(async () => (await sessionItem(`${SESSION_TITLE} \\(restored`)).isVisible()).toBe(true);
+    await expect.poll(async () => (await sessionItem(SESSION_TITLE)).first().textContent()).toBeTruthy();
+
+    await openScreen('Restore');
+    await button('Undo session restore').click();
+    await expect
+      .poll(() => page.getByText('The session restore was undone').isVisible(), { timeout: 30_000 })
+      .toBe(true);
+    await expect.poll(() => lisbon.isVisible(), { timeout: 30_000 }).toBe(true);
+    await lisbon.check();
+    await button('Restore selected sessions').click();
+    await dialog.getByRole('button', { name: 'Replace current version' }).click();
+    await expect.poll(() => page.getByText(/replaced the current version/).isVisible(), { timeout: 30_000 }).toBe(true);
+    await openScreen('Sessions');
+    await expect.poll(async () => (await sessionItem(SESSION_TITLE)).textContent()).toContain('2 messages');
+    expect(await page.getByRole('list', { name: 'Sessions' }).getByRole('button').count()).toBe(1);
+
+    // Back to no sessions, as the next steps expect.
+    await (await sessionItem(SESSION_TITLE)).click();
+    await button('Delete session').click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => page.getByText('No sessions yet. Create one above.').isVisible()).toBe(true);
+  });
+
   it('exports a session as an archive and as Markdown, then imports the archive', async () => {
     await openScreen('Sessions');
     await page.getByLabel('New session title').fill('Recipes');

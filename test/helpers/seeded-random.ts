@@ -4,17 +4,10 @@
  * crypto.randomBytes for test data.
  */
 
-/** mulberry32: a tiny, fast 32-bit PRNG; returns floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../src-main/db/demo-data';
+
+/** mulberry32 (the demo data's generator): floats in [0, 1). */
+export { seededRandom };
 
 /** `length` pseudo-random bytes fixed by `seed`. */
 export function seededBytes(seed: number, length: number): Buffer {

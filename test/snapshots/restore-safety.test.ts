@@ -68,7 +68,10 @@ describe('restore while another process keeps opening, writing and closing the d
     } finally {
       await app.close();
     }
-    const { commits } = await writer.stop();
+    const { commits, busy } = await writer.stop();
+    console.log(
+      `[restore-under-writes] 20 restores; foreign commits ${commits}, busy waits ${busy}, foreign rows seen on restored data ${seenForeignRows}`,
+    );
     expect(commits, 'the foreign program kept committing during the restores').toBeGreaterThan(20);
     expect(seenForeignRows, 'foreign commits landed on the restored data between restores').toBeGreaterThan(0);
     expect(integrityCheck(dbFileOf(dir))).toEqual(['ok']);

@@ -6,6 +6,7 @@ import { SNAPSHOT_COMMANDS } from './snapshots';
 import { serveCommand } from './serve';
 import { ARCHIVE_COMMANDS } from './archives';
 import { STORE_COMMANDS } from './store';
+import { POINT_COMMANDS } from './points';
 
 /** Every CLI command. Each capability adds its commands from its own file. */
 export const COMMANDS: AnyCommand[] = [
@@ -16,6 +17,7 @@ export const COMMANDS: AnyCommand[] = [
   dbMigrateCommand,
   ...SNAPSHOT_COMMANDS,
   ...STORE_COMMANDS,
+  ...POINT_COMMANDS,
   serveCommand,
   ...ARCHIVE_COMMANDS,
 ];
@@ -32,9 +34,9 @@ export const COMMAND_GROUPS: readonly { title: string; names: readonly string[] 
   },
   {
     title: 'Inspect: see what is stored',
-    names: ['list', 'store stats', 'sessions list', 'session show', 'db info'],
+    names: ['list', 'store stats', 'points', 'browse', 'diff', 'deleted', 'sessions list', 'session show', 'db info'],
   },
-  { title: 'Restore: bring data back', names: ['restore', 'snapshot export'] },
+  { title: 'Restore: bring data back', names: ['restore-session', 'restore', 'snapshot export'] },
   {
     title: 'Move data: sessions, settings or everything, to and from files',
     names: ['session export', 'session import', 'settings export', 'settings import', 'export-json', 'import-json'],

@@ -5,6 +5,9 @@ import { noPositionals, onePositional } from './args';
 import { StrataError } from '../../core/errors';
 import { formatBytes } from '../../snapshots/retention';
 import { readStoreData, subsetPercent } from './store';
+import { describeDiff, pointArg } from './points';
+import type { PointDiff, PointInfo } from '../../point-browsing';
+import type { RestoreResult } from '../../snapshots';
 import { isGoodSnapshot, type DamagedEntry, type SnapshotEntry, type SnapshotSidecar } from '../../snapshots';
 
 /** checked / verified / recovered for good snapshots; unchecked when a verify could not run; damaged otherwise. */
@@ -123,31 +126,44 @@ export const verifyCommand = defineCommand({
 export const restoreCommand = defineCommand({
   name: 'restore',
   summary:
-    'Replace the live database with a snapshot (after a pinned pre-restore snapshot). --undo reverts the last restore.',
-  usage: 'restore ID --yes | restore --undo --yes',
+    'Replace the live database with a snapshot (after a pinned pre-restore snapshot). --dry-run shows what would change. --undo reverts the last restore.',
+  usage: 'restore ID --yes | restore ID --dry-run | restore --undo --yes',
   options: {
     yes: { type: 'boolean', description: 'confirm: the current data is replaced (it stays in a pre-restore snapshot)' },
+    'dry-run': { type: 'boolean', description: 'print what the restore would change, and change nothing' },
     undo: { type: 'boolean', description: 'undo the most recent restore' },
   },
   args: z
     .object({
       positionals: z.array(z.string().max(100)).max(1, 'only one snapshot id'),
       yes: z.boolean().optional(),
+      'dry-run': z.boolean().optional(),
       undo: z.boolean().optional(),
     })
-    .refine((a) => a.yes === true, 'add --yes to confirm the restore')
+    .refine(
+      (a) => a.yes === true || a['dry-run'] === true,
+      'add --yes to confirm the restore, or --dry-run to preview it',
+    )
+    .refine((a) => !(a.undo && a['dry-run']), '--dry-run previews a snapshot restore, not --undo')
     .refine(
       (a) => (a.undo ? a.positionals.length === 0 : a.positionals.length === 1),
       'give one snapshot id, or --undo',
     ),
-  run: (ctx, a) =>
-    withApp(ctx, (app) => (a.undo ? app.snapshots.undoRestore() : app.snapshots.restore(a.positionals[0]!)), {
-      exclusive: true,
-      // Bringing back a missing database is what restore is for.
-      allowMissingDatabase: true,
-    }),
+  run: async (ctx, a): Promise<RestoreResult | ({ dryRun: true; point: PointInfo } & PointDiff)> =>
+    a['dry-run']
+      ? withApp(ctx, async (app) => ({
+          dryRun: true as const,
+          ...(await app.points.diff(pointArg(a.positionals[0]!))),
+        }))
+      : withApp(ctx, (app) => (a.undo ? app.snapshots.undoRestore() : app.snapshots.restore(a.positionals[0]!)), {
+          exclusive: true,
+          // Bringing back a missing database is what restore is for.
+          allowMissingDatabase: true,
+        }),
   print: (r) =>
-    `Restored ${r.restoredFrom} in ${r.durationMs} ms. ${r.preRestoreSnapshotId ? `The previous data is kept in ${r.preRestoreSnapshotId}; 'strata restore --undo --yes' brings it back.` : ''}`,
+    'dryRun' in r
+      ? `Dry run: nothing was changed.\n${describeDiff(r)}`
+      : `Restored ${r.restoredFrom} in ${r.durationMs} ms. ${r.preRestoreSnapshotId ? `The previous data is kept in ${r.preRestoreSnapshotId}; 'strata restore --undo --yes' brings it back.` : ''}`,
 });
 
 export const backupTestCommand = defineCommand({

@@ -4,7 +4,9 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { RunningWork } from '../../components/RunningWork';
 import { formatCount, formatTime, tableLabel } from '../../format';
 import { useBackups } from '../../store/backups';
+import { usePoint } from '../../store/point';
 import { useRestore } from '../../store/restore';
+import { plural } from '../../format';
 
 /** The tables people care about first; others follow alphabetically. */
 const FIRST = ['sessions', 'messages', 'settings', 'custom_prompts', 'favorite_actions'];
@@ -15,6 +17,14 @@ export function CompareCard() {
   const { snapshotId, comparison, phase, error, restore, refreshComparison } = useRestore();
   const snapshot = useBackups((s) => s.snapshots.find((x) => x.id === snapshotId) ?? null);
   const [confirming, setConfirming] = useState(false);
+  const totals = usePoint((s) => (s.pointId === snapshotId ? s.diff?.totals : undefined));
+  // The preview in words, before anything is confirmed.
+  const preview = !totals
+    ? null
+    : totals.createdSince + totals.deletedSince + totals.changed === 0
+      ? 'Your sessions are the same now as in this backup.'
+      : `This will remove ${plural(totals.createdSince, 'session')} created since, bring back ${plural(totals.deletedSince, 'deleted session')}` +
+        `, and undo the changes to ${plural(totals.changed, 'session')}.`;
   const busy = phase === 'restoring' || phase === 'undoing';
 
   if (!snapshotId) return null;
@@ -32,7 +42,8 @@ export function CompareCard() {
 
   return (
     <section className="card" aria-labelledby="compare-heading">
-      <h2 id="compare-heading">2. See what it holds, then restore</h2>
+      <h2 id="compare-heading">3. Or restore everything</h2>
+      {preview && <p data-testid="restore-preview">{preview}</p>}
       {phase === 'comparing' && !comparison && <p className="muted">Reading the backup…</p>}
       {comparison && (
         <table aria-label="Rows per table in the backup and now">
@@ -101,6 +112,7 @@ export function CompareCard() {
             {snapshot ? formatTime(snapshot.createdAt) : 'the chosen time'}. A copy of your data as it is now is kept,
             and “Undo restore” puts it back.
           </p>
+          {preview && <p>{preview}</p>}
         </ConfirmDialog>
       )}
     </section>

@@ -1,12 +1,15 @@
 import { toRendererErrorPayload } from '../core/errors';
-import type { StrataEvents } from '../app/events';
-import type { ProgressKind } from './engine-types';
-import type { Progress } from './materialise-job';
+import type { Progress } from '../core/worker-rpc';
+import type { StrataEvents } from './events';
 
-/** The one progress frame every engine job uses: phase events while it runs, one final event. */
+/**
+ * The one progress frame every long operation uses (snapshots, restores, archive transfers):
+ * phase events while it runs under one operation id, then one final event, done or failed with a
+ * readable error.
+ */
 export async function withProgress<T>(
   events: StrataEvents,
-  kind: ProgressKind,
+  kind: string,
   operationId: string,
   fn: (progress: Progress) => Promise<T>,
 ): Promise<T> {

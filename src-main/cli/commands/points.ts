@@ -1,0 +1,217 @@
+import { z } from 'zod';
+import { defineCommand } from '../command';
+import { withApp } from '../with-app';
+import { wholeNumber } from './args';
+import { snapshotIdSchema } from '../../contract/schemas';
+import { isGoodSnapshot } from '../../snapshots';
+import type { PointDiff, PointRef } from '../../point-browsing';
+
+/**
+ * Looking inside a point from the command line: browse, diff, bring back single sessions,
+ * undo that, and the recently deleted list. Every command reads POINT through `pointArg`;
+ * a moment in time (`--at TIME`, with continuous protection) becomes one more way to name a
+ * point there, and every command here accepts it at once.
+ */
+export function pointArg(positional: string): PointRef {
+  return { snapshotId: positional };
+}
+
+const pointPositional = snapshotIdSchema;
+
+const when = (ms: number | null) => (ms === null ? 'no messages' : new Date(ms).toISOString());
+
+export function describeDiff(d: Omit<PointDiff, 'pointId'> & { point: { id: string; createdAt: string } }): string {
+  const t = d.totals;
+  const lines = [
+    `Point ${d.point.id} (${d.point.createdAt}): ${t.point.sessions} sessions, ${t.point.messages} messages; now ${t.now.sessions} sessions, ${t.now.messages} messages.`,
+    `Restoring the whole point would bring back ${t.deletedSince} deleted session(s), remove ${t.createdSince} created since, ` +
+      `undo changes to ${t.changed}, and leave ${t.unchanged} unchanged.`,
+  ];
+  const list = (title: string, items: string[]) =>
+    items.length ? [``, `${title}:`, ...items.map((i) => `  ${i}`)] : [];
+  lines.push(
+    ...list(
+      'Deleted since (only in the point)',
+      d.deletedSince.map((s) => `${s.id}  ${s.messageCount} msgs  ${when(s.lastMessageAt)}  ${s.title}`),
+    ),
+    ...list(
+      'Created since (only now)',
+      d.createdSince.map((s) => `${s.id}  ${s.messageCount} msgs  ${when(s.lastMessageAt)}  ${s.title}`),
+    ),
+    ...list(
+      'Changed since',
+      d.changed.map(
+        (c) =>
+          `${c.id}  ${c.titleChanged ? `"${c.point.title}" -> "${c.now.title}"` : c.now.title}  ` +
+          `${c.point.messageCount} -> ${c.now.messageCount} msgs (+${c.messagesAdded} -${c.messagesRemoved} ~${c.messagesEdited})` +
+          `${c.detailsChanged ? '  details changed' : ''}`,
+      ),
+    ),
+    ...list(
+      'Settings that differ',
+      d.settings.map((s) => `${s.key}  ${s.change}${s.secret ? ' (secret)' : ''}`),
+    ),
+  );
+  return lines.join('\n');
+}
+
+export const browseCommand = defineCommand({
+  name: 'browse',
+  summary: 'List the sessions in a point (read-only): id, title, message count, last message time.',
+  usage: 'browse POINT [--search TEXT] [--limit N]',
+  options: {
+    search: { type: 'string', description: 'only sessions whose title or messages contain TEXT' },
+    limit: { type: 'string', description: 'at most N sessions' },
+  },
+  args: z.object({
+    positionals: z.tuple([pointPositional], { error: 'give one point (a snapshot id)' }),
+    search: z.string().trim().min(1).max(500).optional(),
+    limit: wholeNumber('--limit', 1, 1_000_000).optional(),
+  }),
+  run: (ctx, a) =>
+    withApp(
+      ctx,
+      (app) =>
+        app.points.browse(pointArg(a.positionals[0]), {
+          ...(a.search ? { search: a.search } : {}),
+          ...(a.limit !== undefined ? { limit: a.limit } : {}),
+        }),
+      { allowMissingDatabase: true },
+    ),
+  print: (r) =>
+    [
+      `Point ${r.point.id} (${r.point.createdAt})${r.point.migratedFrom !== null ? `, schema ${r.point.migratedFrom} read as ${r.point.schemaVersion}` : ''}: ${r.total} session(s).`,
+      ...r.sessions.map(
+        (s) => `${s.id}  ${String(s.messageCount).padStart(6)} msgs  ${when(s.lastMessageAt).padEnd(24)}  ${s.title}`,
+      ),
+    ].join('\n'),
+});
+
+export const diffCommand = defineCommand({
+  name: 'diff',
+  summary: 'What differs between a point and now: sessions deleted, created and changed since, settings, totals.',
+  usage: 'diff POINT',
+  args: z.object({ positionals: z.tuple([pointPositional], { error: 'give one point (a snapshot id)' }) }),
+  run: (ctx, a) => withApp(ctx, (app) => app.points.diff(pointArg(a.positionals[0]))),
+  print: describeDiff,
+});
+
+export const restoreSessionCommand = defineCommand({
+  name: 'restore-session',
+  summary:
+    'Bring sessions back from a point, all or nothing, after a pinned safety snapshot; nothing else changes. --undo reverts the last one.',
+  usage: 'restore-session POINT SESSION_ID... --yes [--as-copy] | restore-session --undo --yes',
+  options: {
+    yes: { type: 'boolean', description: 'confirm (the data as it was stays in a pinned safety snapshot)' },
+    'as-copy': {
+      type: 'boolean',
+      description: 'keep the current version of a session that still exists, and add the old one as a copy',
+    },
+    undo: { type: 'boolean', description: 'undo the last session restore' },
+  },
+  args: z
+    .object({
+      positionals: z.array(z.string().max(200)),
+      yes: z.boolean().optional(),
+      'as-copy': z.boolean().optional(),
+      undo: z.boolean().optional(),
+    })
+    .refine((a) => a.yes === true, 'add --yes to confirm')
+    .refine((a) => (a.undo ? a.positionals.length === 0 && !a['as-copy'] : a.positionals.length >= 2), {
+      message: 'give a point and at least one session id, or --undo',
+    })
+    .transform((a, c) => {
+      if (a.undo) return { undo: true as const };
+      const point = pointPositional.safeParse(a.positionals[0]);
+      const ids = z
+        .array(z.string().regex(/^[\w.:-]+$/, 'session ids may only contain letters, digits and . _ : -'))
+        .safeParse(a.positionals.slice(1));
+      if (!point.success || !ids.success) {
+        c.addIssue({ code: 'custom', message: (point.error ?? ids.error)!.issues[0]!.message });
+        return z.NEVER;
+      }
+      return {
+        undo: false as const,
+        point: point.data,
+        sessionIds: ids.data,
+        mode: a['as-copy'] ? ('copy' as const) : ('replace' as const),
+      };
+    }),
+  run: (ctx, a) =>
+    withApp(ctx, async (app) =>
+      a.undo
+        ? { undo: true as const, ...(await app.points.undoSessionRestore()) }
+        : { undo: false as const, ...(await app.points.restoreSessions(pointArg(a.point), a.sessionIds, a.mode)) },
+    ),
+  print: (r) =>
+    r.undo
+      ? `Undid the session restore from ${r.pointId}: removed ${r.removed.length} session(s)${r.removed.length ? ` (${r.removed.join(', ')})` : ''}, put back ${r.putBack.length}${r.putBack.length ? ` (${r.putBack.join(', ')})` : ''}. The data before the undo is kept in ${r.undoSafetySnapshotId}.`
+      : [
+          ...r.sessions.map(
+            (s) =>
+              `${s.action.padEnd(9)} ${s.liveSessionId}  ${s.messageCount} msgs  ${s.title}${s.liveSessionId !== s.sessionId ? `  (copy of ${s.sessionId})` : ''}`,
+          ),
+          r.safetySnapshotId
+            ? `The data as it was is kept in ${r.safetySnapshotId}; 'strata restore-session --undo --yes' reverts this.`
+            : 'Nothing needed restoring: those sessions are the same now as in the point.',
+        ].join('\n'),
+});
+
+export const deletedCommand = defineCommand({
+  name: 'deleted',
+  summary: 'Recently deleted sessions: in recent points but not now, with the point that holds each.',
+  usage: 'deleted [--days N]',
+  options: { days: { type: 'string', description: 'look at points of the last N days (default 30)' } },
+  args: z.object({
+    positionals: z.array(z.string()).max(0, 'this command takes no arguments'),
+    days: wholeNumber('--days', 1, 3650).optional(),
+  }),
+  run: (ctx, a) => withApp(ctx, (app) => app.points.recentlyDeleted(a.days !== undefined ? { days: a.days } : {})),
+  print: (r) =>
+    r.sessions.length === 0
+      ? `No deleted sessions in the ${r.pointsExamined} point(s) since ${r.since}.`
+      : [
+          ...r.sessions.map(
+            (s) =>
+              `${s.sessionId}  ${s.messageCount} msgs  ${s.title}\n    deleted after ${s.lastPoint.pointId} (${s.lastPoint.at}) and before ${s.goneBy ? `${s.goneBy.pointId} (${s.goneBy.at})` : 'now'}` +
+              `\n    strata restore-session ${s.lastPoint.pointId} ${s.sessionId} --yes`,
+          ),
+          ...(r.unreadable.length ? [`Could not read: ${r.unreadable.join(', ')}`] : []),
+        ].join('\n'),
+});
+
+export const pointsCommand = defineCommand({
+  name: 'points',
+  summary: 'What can be opened with browse, diff and restore-session: every good snapshot, newest first.',
+  usage: 'points',
+  args: z.object({ positionals: z.array(z.string()).max(0, 'this command takes no arguments') }),
+  run: (ctx) =>
+    withApp(
+      ctx,
+      async (app) => ({
+        snapshots: (await app.snapshots.list())
+          .filter((s) => isGoodSnapshot(s))
+          .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
+          .map((s) => ({
+            id: s.id,
+            at: s.createdAt,
+            tier: s.tier,
+            label: s.label,
+            pinned: s.pinned,
+            sessions: s.counts.sessions ?? 0,
+            messages: s.counts.messages ?? 0,
+          })),
+      }),
+      { allowMissingDatabase: true },
+    ),
+  print: (r) =>
+    r.snapshots.length
+      ? r.snapshots
+          .map(
+            (p) => `${p.id}  ${p.at}  ${p.sessions} sessions, ${p.messages} messages${p.label ? `  "${p.label}"` : ''}`,
+          )
+          .join('\n')
+      : 'No points yet. Run `strata backup`.',
+});
+
+export const POINT_COMMANDS = [pointsCommand, browseCommand, diffCommand, restoreSessionCommand, deletedCommand];
