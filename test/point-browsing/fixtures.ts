@@ -4,8 +4,8 @@ import { roomyDisk } from '../helpers/snapshot-fixtures';
 
 /** Helpers for the point-browsing tests: an app over a folder, and tables read in key order. */
 
-export function openApp(dataDir: string): Promise<StrataApp> {
-  return StrataApp.open({ dataDir, owner: 'cli', diskProbe: roomyDisk });
+export function openApp(dataDir: string, opts: { snapshotFormat?: 'pages' | 'gzip' } = {}): Promise<StrataApp> {
+  return StrataApp.open({ dataDir, owner: 'cli', diskProbe: roomyDisk, ...opts });
 }
 
 /** Adds `n` sessions of `m` messages each, with text that says whose it is. */
