@@ -105,6 +105,6 @@ describe('kill -9 during prune and its GC (strata prune)', () => {
       fs.rmSync(path.dirname(dir), { recursive: true, force: true });
     }
     console.log(`[kill] prune+gc: seed=${SEED} operation=${Math.round(opMs)}ms kills=${KILLS} interrupted=${killed}`);
-    expect(killed).toBeGreaterThanOrEqual(KILLS / 2);
+    expect(killed).toBeGreaterThanOrEqual(KILLS / 3);
   }, 400_000);
 });
