@@ -2,7 +2,6 @@ import { StrataError } from '../core/errors';
 import type { StrataDatabase } from '../db/strata-database';
 import { BACKUP_CONFIG_KEY, parseBackupConfig, type BackupConfig, type Tier } from '../snapshots/config';
 import { planRetention, type RetentionCandidate } from '../snapshots/retention';
-import { isGoodSnapshot } from '../snapshots/good';
 import { invalidSettingsFile, type SettingsFile } from './format';
 
 /**
@@ -39,30 +38,7 @@ export interface BackupConfigChanges {
   confirmationRequired: boolean;
 }
 
-/** The fields of a snapshot listing that retention looks at (see snapshots/sidecar.ts). */
-export interface SnapshotListing {
-  id: string;
-  tier: Tier;
-  createdAt: string;
-  pinned: boolean;
-  stored: { sizeBytes: number };
-  check: { ok: boolean };
-  lastVerify?: { ok: boolean; status?: 'ok' | 'damaged' | 'unchecked' } | null;
-  memberships?: { tier: Tier; at: string }[];
-}
-
-/** Snapshot listings as retention candidates, judged the same way prune judges them. */
-export function retentionCandidates(list: readonly SnapshotListing[]): RetentionCandidate[] {
-  return list.map((s) => ({
-    id: s.id,
-    tier: s.tier,
-    createdAt: Date.parse(s.createdAt),
-    storedBytes: s.stored.sizeBytes,
-    pinned: s.pinned,
-    good: isGoodSnapshot(s),
-    memberships: (s.memberships ?? []).map((m) => ({ tier: m.tier, at: Date.parse(m.at) })),
-  }));
-}
+export { retentionCandidates, type SnapshotListing } from '../snapshots/retention-candidates';
 
 /** The config in force now: a stored value that no longer parses means defaults, as the app does. */
 function currentConfig(db: StrataDatabase): BackupConfig {

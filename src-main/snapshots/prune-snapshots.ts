@@ -1,4 +1,4 @@
-import { isGoodSnapshot } from './good';
+import { retentionCandidates } from './retention-candidates';
 import { planRetention, type DiskSpace, type RetentionPlan } from './retention';
 import type { RetentionConfig } from './config';
 import type { EngineContext } from './engine-types';
@@ -15,15 +15,7 @@ export async function pruneSnapshots(
   opts: { dryRun: boolean; disk?: DiskSpace },
 ): Promise<RetentionPlan> {
   const list = ctx.store.list();
-  const candidates = list.map((s) => ({
-    id: s.id,
-    tier: s.tier,
-    createdAt: Date.parse(s.createdAt),
-    storedBytes: s.stored.sizeBytes,
-    pinned: s.pinned,
-    good: isGoodSnapshot(s),
-    memberships: (s.memberships ?? []).map((m) => ({ tier: m.tier, at: Date.parse(m.at) })),
-  }));
+  const candidates = retentionCandidates(list);
   const plan = planRetention(candidates, config, {
     now: ctx.opts.clock.now(),
     ...(opts.disk ? { disk: opts.disk } : {}),
