@@ -3,11 +3,10 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir';
-import { generateDemoData, type StrataDatabase } from '../../src-main/db';
+import { richFolder } from '../helpers/rich-folder';
+import type { StrataDatabase } from '../../src-main/db';
 import { exportAllJson, importAllJson } from '../../src-main/full-export';
 import { openFolder } from '../archives/helpers';
-
-const DAY = 86_400_000;
 
 function dumpAll(db: StrataDatabase): Record<string, unknown[][]> {
   const out: Record<string, unknown[][]> = {};
@@ -15,23 +14,6 @@ function dumpAll(db: StrataDatabase): Record<string, unknown[][]> {
     out[name] = db.connection.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).raw(true).all() as unknown[][];
   }
   return out;
-}
-
-async function richFolder(dir: string): Promise<StrataDatabase> {
-  const db = await openFolder(dir);
-  generateDemoData(db.connection, { sessions: 3, messagesPerSession: 40, seed: 3 });
-  db.settings.set('theme', 'dark');
-  db.settings.set('key', 'sk-1', { secret: true });
-  db.prompts.upsert({ id: 'p', name: 'P', content: 'c 🙂' });
-  db.favoriteActions.upsert({ id: 'a', label: 'A', action: 'x' });
-  db.extensionData.put('ext', 'blob', { a: [1, 2, { b: null }] });
-  const log = db.connection.prepare(`INSERT INTO app_logs (level, message, context, logged_at) VALUES (?, ?, ?, ?)`);
-  const ev = db.connection.prepare(`INSERT INTO analytics_events (name, properties, occurred_at) VALUES (?, ?, ?)`);
-  for (let i = 0; i < 30; i++) {
-    log.run('info', `log ${i}`, '{}', Date.UTC(2026, 10, 23) - i * DAY);
-    ev.run('open', JSON.stringify({ i }), Date.UTC(2026, 10, 23) - i * 5 * DAY);
-  }
-  return db;
 }
 
 describe('full JSON export and import', () => {
