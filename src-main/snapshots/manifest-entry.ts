@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { TIERS } from './config';
-import { checkResultSchema, SNAPSHOT_FORMAT_VERSION, type SnapshotEntry, type SnapshotSidecar } from './sidecar';
+import { snapshotSidecarSchema, SNAPSHOT_FORMAT_VERSION, type SnapshotEntry, type SnapshotSidecar } from './sidecar';
 import type { DatabaseSummary } from '../db/online-copy';
 import type { CheckResult as StoreCheck, Manifest, ManifestMeta } from '../page-store';
 
@@ -9,27 +8,21 @@ import type { CheckResult as StoreCheck, Manifest, ManifestMeta } from '../page-
  * `meta` (covered by the manifest's checksum): the common fields at the top, where any reader of
  * the store format finds them, and the engine's own bookkeeping under `meta.snapshot`.
  */
-export const snapshotMetaSchema = z.object({
-  tier: z.enum(TIERS),
-  source: z.object({
-    file: z.string(),
-    sizeBytes: z.number().int().nonnegative(),
-    pageSize: z.number().int().positive(),
-    pageCount: z.number().int().nonnegative(),
-    fingerprint: z.string(),
-  }),
-  check: checkResultSchema,
-  durationMs: z.number().nonnegative(),
-  lastVerify: checkResultSchema.nullable(),
-  lastDrill: checkResultSchema.nullable(),
-  memberships: z
-    .array(z.object({ tier: z.enum(TIERS), at: z.string() }))
-    .max(10_000)
-    .optional(),
-  recovered: z.boolean().optional(),
-  /** Stored bytes this point wrote that the store did not hold yet. */
-  addedBytes: z.number().int().nonnegative(),
-});
+export const snapshotMetaSchema = snapshotSidecarSchema
+  .pick({
+    tier: true,
+    source: true,
+    check: true,
+    durationMs: true,
+    lastVerify: true,
+    lastDrill: true,
+    memberships: true,
+    recovered: true,
+  })
+  .extend({
+    /** Stored bytes this point wrote that the store did not hold yet. */
+    addedBytes: z.number().int().nonnegative(),
+  });
 export type SnapshotMeta = z.infer<typeof snapshotMetaSchema>;
 
 /** What the engine decides about a new point before the worker has read the database. */
