@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   'schema_too_new',
   'migration_failed',
   'migration_check_failed',
+  'sqlite_too_old',
   'restoring',
   'data_folder_in_use',
   // Snapshots
@@ -55,6 +56,9 @@ export const ERROR_CODES = [
   'snapshot_check_failed',
   'copy_changed',
   'drill_failed',
+  // Continuous protection
+  'no_point_at_time',
+  'invalid_time',
   // Single-session restores
   'session_conflict',
   'changed_since_restore',

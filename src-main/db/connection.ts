@@ -36,11 +36,23 @@ export function makeDatabaseFilesPrivate(file: string): void {
 export function openRaw(file: string, opts: OpenOptions = {}): SqliteDatabase {
   if (!opts.readonly) makeDatabaseFilesPrivate(file);
   const nativeBinding = opts.nativeBinding ?? defaultNativeBinding();
-  return new Database(file, {
+  const db = new Database(file, {
     readonly: opts.readonly ?? false,
     fileMustExist: opts.fileMustExist ?? opts.readonly ?? false,
     ...(nativeBinding ? { nativeBinding } : {}),
   });
+  ownCheckpoints(db);
+  return db;
+}
+
+/**
+ * Continuous protection copies every WAL frame out before it is checkpointed away, so no Strata
+ * connection may checkpoint on its own: only the shipper does, after it has copied the frames.
+ * A WAL that a checkpoint emptied is cut back to 4 MiB the next time SQLite restarts it.
+ */
+function ownCheckpoints(db: SqliteDatabase): void {
+  db.pragma('wal_autocheckpoint = 0');
+  db.pragma(`journal_size_limit = ${4 * 1024 * 1024}`);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { assertSqliteVersion } from './sqlite-version';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SqliteDatabase } from './connection';
@@ -62,6 +63,7 @@ export class StrataDatabase {
     try {
       // Only when the read-only probe could not run (a WAL left by a crash needs recovery).
       if (existed && !probed) assertSchemaNotNewer(db, opts.migrations);
+      assertSqliteVersion(db);
       applyConnectionPragmas(db, opts.busyTimeoutMs);
       const result = opts.skipMigrations
         ? { from: 0, to: 0, applied: [] }
@@ -101,11 +103,8 @@ export class StrataDatabase {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    try {
-      this.checkpoint();
-    } catch {
-      // A busy checkpoint is harmless; SQLite replays the WAL on next open.
-    }
+    // No checkpoint here: the continuous shipper owns them, and SQLite itself folds the WAL in
+    // when the last connection of all closes.
     this.connection.close();
   }
 }

@@ -1,3 +1,4 @@
+import { lendLiveFds } from '../continuous/held-fd';
 import fs from 'node:fs';
 import path from 'node:path';
 import { APP_VERSION } from '../core/app-version';
@@ -35,7 +36,7 @@ export async function createSnapshot(ctx: EngineContext, opts: CreateOptions): P
       {
         op: 'store-create',
         dbFile: opts.staticSource ?? live.file,
-        ...(opts.staticSource ? { staticSource: true } : {}),
+        ...(opts.staticSource ? { staticSource: true } : { liveFds: lendLiveFds(live.file) }),
         storeDir: store.pages.dir,
         scratchDir: scratchDir(ctx.opts.backupsDir),
         id,

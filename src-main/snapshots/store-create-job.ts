@@ -6,6 +6,9 @@ import { diskError } from '../core/write-all';
 import { openRaw, type SqliteDatabase } from '../db/connection';
 import { checkIntegrity, summarizeDatabase, type DatabaseSummary } from '../db/online-copy';
 import { PageStore, pagesOfFile, type PageSource } from '../page-store';
+import { acceptLiveFds } from '../continuous/held-fd';
+import { ImageMovedError, openLiveImage, type LiveImage } from '../continuous/live-image';
+import type { WalPosition } from '../continuous/wal-file';
 import { metaForNewPoint, type NewPointMeta } from './manifest-entry';
 import type { Progress } from './materialise-job';
 
@@ -15,8 +18,10 @@ export interface StoreCreateJob {
   dbFile: string;
   /** The source is a closed, private file (a restore's old database): store it as it is. */
   staticSource?: boolean;
+  /** Descriptors of the live file and its -shm, lent by the main thread (see held-fd.ts). */
+  liveFds?: Record<string, number>;
   storeDir: string;
-  /** Where a private copy goes when the live WAL holds frames. */
+  /** Where a private copy goes if the live image cannot be pinned (a writer that never pauses). */
   scratchDir: string;
   id: string;
   createdAt: string;
@@ -26,7 +31,9 @@ export interface StoreCreateJob {
 
 export interface StoreCreateOutcome {
   summary: DatabaseSummary;
-  method: 'direct' | 'backup' | 'static';
+  method: 'live' | 'backup' | 'static';
+  /** The WAL frame the point was read at (live reads only): continuous shipping goes on from it. */
+  position: WalPosition | null;
   pagesHashed: number;
   newObjects: number;
   newBytes: number;
@@ -43,6 +50,7 @@ interface CheckedSource {
   pages: PageSource;
   summary: DatabaseSummary;
   method: StoreCreateOutcome['method'];
+  position?: WalPosition | null;
 }
 
 /** quick_check and the counts, on the connection that pins the image the pages come from. */
@@ -56,14 +64,6 @@ function checkAndSummarise(db: SqliteDatabase): DatabaseSummary {
   return summarizeDatabase(db);
 }
 
-function walIsEmpty(dbFile: string): boolean {
-  try {
-    return fs.statSync(`${dbFile}-wal`).size === 0;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOENT';
-  }
-}
-
 /** The pages of `pageCount` only: the file may be longer than the image it holds (never shorter). */
 function firstPages(src: PageSource, pageCount: number): PageSource {
   if (pageCount > src.pageCount) {
@@ -74,45 +74,24 @@ function firstPages(src: PageSource, pageCount: number): PageSource {
 }
 
 /**
- * Folds the WAL into the file first, so the fast path applies: with an empty WAL our read
- * transaction uses no frame, no checkpoint may write the file while we hold it, and the file's
- * pages are exactly our image. A busy checkpoint is harmless; the backup path covers it.
+ * The live database's own pages under one read transaction, from its file and its WAL, with no
+ * copy and no checkpoint (continuous protection owns checkpoints). The check and the counts run
+ * on the very connection that pins the image.
  */
-function tryCheckpoint(dbFile: string, busyTimeoutMs: number): void {
+async function liveSource(dbFile: string, busyTimeoutMs: number): Promise<CheckedSource | null> {
+  let image: LiveImage;
   try {
-    const db = openRaw(dbFile);
-    try {
-      db.pragma(`busy_timeout = ${Math.min(busyTimeoutMs, 2000)}`);
-      db.pragma('wal_checkpoint(TRUNCATE)');
-    } finally {
-      db.close();
-    }
-  } catch {
-    // another connection is busy: the backup path reads a consistent image anyway
+    image = await openLiveImage(dbFile, busyTimeoutMs);
+  } catch (e) {
+    if (e instanceof ImageMovedError) return null;
+    throw e;
   }
-}
-
-function directSource(dbFile: string, busyTimeoutMs: number): CheckedSource | null {
-  const db = openRaw(dbFile, { readonly: true });
-  let handedOver = false;
-  const end = () => {
-    try {
-      if (db.inTransaction) db.exec('COMMIT');
-    } finally {
-      db.close();
-    }
-  };
   try {
-    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    db.exec('BEGIN');
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
-    if (!walIsEmpty(dbFile)) return null;
-    const summary = checkAndSummarise(db);
-    const pages = firstPages(pagesOfFile(dbFile, end), summary.pageCount);
-    handedOver = true;
-    return { pages, summary, method: 'direct' };
-  } finally {
-    if (!handedOver) end();
+    const summary = checkAndSummarise(image.db);
+    return { pages: firstPages(image.pages, summary.pageCount), summary, method: 'live', position: image.position };
+  } catch (e) {
+    image.close();
+    throw e;
   }
 }
 
@@ -165,11 +144,11 @@ export async function createStorePoint(job: StoreCreateJob, progress: Progress):
   const busy = job.busyTimeoutMs ?? 10_000;
   progress('copy', 0, 1);
   let source: CheckedSource;
+  acceptLiveFds(job.liveFds);
   try {
     if (job.staticSource) source = staticSource(job.dbFile);
     else {
-      tryCheckpoint(job.dbFile, busy);
-      source = directSource(job.dbFile, busy) ?? (await backupSource(job, busy));
+      source = (await liveSource(job.dbFile, busy)) ?? (await backupSource(job, busy));
     }
   } catch (e) {
     throw diskError(e);
@@ -191,6 +170,7 @@ export async function createStorePoint(job: StoreCreateJob, progress: Progress):
       return {
         summary: source.summary,
         method: source.method,
+        position: source.position ?? null,
         pagesHashed: stored.pagesHashed,
         newObjects: stored.newObjects,
         newBytes: stored.newBytes,
