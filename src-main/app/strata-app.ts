@@ -25,6 +25,9 @@ import {
 import type { Tier } from '../snapshots/config';
 import { PointBrowser } from '../point-browsing';
 import { StrataEvents } from './events';
+import { startProtection } from './continuous-wiring';
+import type { ContinuousProtection } from '../continuous/protection';
+import type { ShipperStatus } from '../continuous/shipper-types';
 import { createBackgroundScheduler } from './background-jobs';
 import { DiskGuard, estimateRunBytesFor } from './disk-guard';
 import { HealthPublisher, gatherHealth } from './health-gathering';
@@ -79,6 +82,8 @@ export class StrataApp {
   private readonly diskGuard: DiskGuard;
   private readonly healthPublisher: HealthPublisher;
   private closing: Promise<void> | null = null;
+  /** The WAL shipper (app and host only): every commit into the store within a second. */
+  private protection: ContinuousProtection | null = null;
 
   private constructor(
     private readonly opts: StrataAppOptions,
@@ -111,6 +116,12 @@ export class StrataApp {
       diskProbe: (dir) => (opts.diskProbe ?? probeDisk)(dir),
       ...(opts.snapshotFormat ? { snapshotFormat: opts.snapshotFormat } : {}),
       onRestoreStart: () => void this.scheduler?.pause(),
+      beforeRestore: async () => {
+        await this.protection?.pause();
+      },
+      afterRestore: async () => {
+        await this.protection?.resume('restored', 'The database was restored.');
+      },
       onRestoreEnd: () => {
         // A folder opened without its database starts its background jobs once a restore brought it back.
         if (!this.scheduler && this.liveDb && this.opts.startBackgroundJobs && !this.closing) {
@@ -285,6 +296,7 @@ export class StrataApp {
     });
     this.scheduler.start();
     this.points.warmSoon();
+    if (config().enabled && config().continuous.enabled && !this.protection) this.protection = startProtection(this);
     // The startup tier: one snapshot each time the app starts, unless nothing changed.
     if (config().enabled && config().tiers.startup) {
       void this.scheduledSnapshot('startup').catch((e: unknown) =>
@@ -299,6 +311,16 @@ export class StrataApp {
    */
   beforeRiskyWrite(reason: string): Promise<SnapshotSidecar> {
     return this.snapshots.create({ tier: 'manual', label: reason.slice(0, 200), pinned: true });
+  }
+
+  /** What continuous protection reports (null when it is not running in this process). */
+  protectionStatus(): ShipperStatus | null {
+    return this.protection?.current() ?? null;
+  }
+
+  /** Ships what is committed now (tests, and before a restore to a moment). */
+  async flushProtection(): Promise<void> {
+    await this.protection?.flush();
   }
 
   schedulerState() {
@@ -326,8 +348,11 @@ export class StrataApp {
         await wait(this.scheduler?.stop() ?? Promise.resolve());
         await wait(this.points.close());
         await wait(this.snapshots.idle());
+        // The app's connection goes first, so the shipper's last round sees every commit and its
+        // connections are the last ones: SQLite then folds in and removes the shipped WAL.
         this.liveDb?.close();
         this.liveDb = null;
+        await wait(this.protection?.close() ?? Promise.resolve());
         this.lock?.release();
       })();
     }

@@ -176,6 +176,8 @@ export type DrillResult = z.infer<typeof drillResultSchema>;
 /** The one shape of a restore result: the engine's type is inferred from this. */
 export const restoreResultSchema = z.object({
   restoredFrom: z.string(),
+  /** For a restore to a moment: when the commit it resolved to was recorded (ISO). */
+  resolvedAt: z.string().optional(),
   preRestoreSnapshotId: z.string().nullable(),
   durationMs: z.number().min(0),
   /** Rows per table in the data now in place. */

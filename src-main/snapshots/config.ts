@@ -58,6 +58,16 @@ export const backupConfigSchema = z.object({
       minFreeRatio: z.number().min(0).max(0.9).default(0.05),
     })
     .prefault({}),
+  /** Continuous protection: every commit shipped within a second, restorable to any second. */
+  continuous: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** Every commit is kept this long... */
+      keepAllHours: z.number().int().min(1).max(24 * 30).default(24),
+      /** ...then one point per minute for this long; after that the tiered snapshots remain. */
+      perMinuteDays: z.number().int().min(0).max(365).default(7),
+    })
+    .prefault({}),
   retry: z
     .object({
       /** Total tries per scheduled run, the first one included. */

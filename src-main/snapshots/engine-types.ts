@@ -35,6 +35,9 @@ export interface SnapshotEngineOptions {
   /** Called around a restore so scheduled jobs stay out of the way. */
   onRestoreStart?: () => void;
   onRestoreEnd?: () => void;
+  /** Awaited before anything is read for a restore, and after it ends (continuous protection). */
+  beforeRestore?: () => Promise<void>;
+  afterRestore?: () => Promise<void>;
   /**
    * Where new snapshots go: the page store (default), or one gzip file each, the earlier format
    * whose snapshots stay readable; tests use it to keep exercising that format's read paths.

@@ -153,9 +153,25 @@ export class SnapshotEngine {
           // Queued behind this restore, so an undo waits until the pre-restore snapshot is listed.
           completePendingPreRestores: () => void this.completePendingPreRestores().catch(() => undefined),
         },
-        id,
+        { snapshotId: id },
         opts.operationId ?? newOperationId('restore'),
         opts.undo ?? false,
+      ),
+    );
+  }
+
+  /** Restores the database as it was after the last commit at or before `at` (continuous protection). */
+  restoreAt(at: number, opts: { operationId?: string } = {}): Promise<RestoreResult> {
+    return this.exclusive(`restore-at:${at}`, () =>
+      restoreSnapshot(
+        this.ctx,
+        {
+          createNow: (o) => createSnapshot(this.ctx, o),
+          completePendingPreRestores: () => void this.completePendingPreRestores().catch(() => undefined),
+        },
+        { at },
+        opts.operationId ?? newOperationId('restore'),
+        false,
       ),
     );
   }

@@ -4,6 +4,7 @@ import { openRaw } from '../db/connection';
 import { checkIntegrity, summarizeDatabase, type CheckMethod, type DatabaseSummary } from '../db/online-copy';
 import { decompressGzipFile } from './codec';
 import { PageStore } from '../page-store';
+import { materialiseMoment } from '../continuous/moment';
 import type { CheckStatus } from './sidecar';
 
 /** Work that runs inside the snapshot worker thread (see snapshot.worker.ts). */
@@ -15,6 +16,8 @@ export interface MaterialiseJob {
   storedPath: string;
   /** A page-store point: its pages (each checked against its hash) instead of a gzip file. */
   point?: { storeDir: string; id: string };
+  /** A moment of continuous protection: the last commit at or before `at` (ms). */
+  moment?: { storeDir: string; at: number };
   /** null when the metadata is being rebuilt from the stored file: nothing to compare against. */
   expectedSha256: string | null;
   expectedCounts: Record<string, number> | null;
@@ -36,6 +39,8 @@ export interface MaterialiseOutcome {
   sha256: string | null;
   storedBytes: number | null;
   outputBytes: number | null;
+  /** For a moment: the commit it resolved to. */
+  resolved?: { at: number; generation: string; basePointId: string; commits: number };
 }
 
 const ENVIRONMENT_CODES = new Set(['disk_full', 'snapshot_unchecked']);
@@ -60,8 +65,19 @@ export async function materialiseSnapshot(job: MaterialiseJob, progress: Progres
   let sha256: string | null = null;
   let storedBytes: number | null = null;
   let outputBytes: number | null = null;
+  let resolved: MaterialiseOutcome['resolved'];
   try {
-    if (job.point) {
+    if (job.moment) {
+      progress('materialise', 0, 1);
+      const r = await materialiseMoment(job.moment.storeDir, job.moment.at, job.outFile);
+      outputBytes = r.bytes;
+      resolved = {
+        at: r.plan.resolvedAt,
+        generation: r.plan.generation.id,
+        basePointId: r.plan.generation.basePointId,
+        commits: r.plan.commits,
+      };
+    } else if (job.point) {
       progress('materialise', 0, 1);
       const r = await PageStore.open(job.point.storeDir).materialise(job.point.id, job.outFile);
       outputBytes = r.bytes;
@@ -81,6 +97,8 @@ export async function materialiseSnapshot(job: MaterialiseJob, progress: Progres
         damage.push(`size mismatch: ${r.outputBytes} bytes decompressed, ${job.expectedBytes} expected`);
     }
   } catch (e) {
+    // Asking for a moment nothing covers is the caller's mistake, not damage.
+    if (e instanceof StrataError && e.code === 'no_point_at_time') throw e;
     (isEnvironmentFailure(e) ? environment : damage).push(toErrorPayload(e).message);
   }
   if (damage.length === 0 && environment.length === 0) {
@@ -119,6 +137,7 @@ export async function materialiseSnapshot(job: MaterialiseJob, progress: Progres
     sha256,
     storedBytes,
     outputBytes,
+    ...(resolved ? { resolved } : {}),
   };
 }
 

@@ -6,7 +6,7 @@ import { latestVersion } from '../db/migrator';
 import { assertMaterialised } from './materialise-job';
 import { recoverInterruptedRestore, removeWithJournalFiles, type RestoreJournal } from './restore-journal';
 import { materialiseJobFor } from './verify-snapshot';
-import { prepareRestore } from './restore-jobs';
+import { prepareRestore, type PrepareRestoreJob } from './restore-jobs';
 import { runSnapshotJob } from './worker-client';
 import type { EngineContext, RestoreResult } from './engine-types';
 import type { CreateOptions } from './create-snapshot';
@@ -26,35 +26,48 @@ export interface RestoreDeps {
  * the checked file into the live database through SQLite's backup API, under SQLite's locks.
  * (4) Reopen; the old database becomes a pinned pre-restore snapshot in the background.
  */
+/** A stored snapshot, or a moment of continuous protection (ms). */
+export type RestoreTarget = { snapshotId: string } | { at: number };
+
 export async function restoreSnapshot(
   ctx: EngineContext,
   deps: RestoreDeps,
-  id: string,
+  target: RestoreTarget,
   operationId: string,
   undo: boolean,
 ): Promise<RestoreResult> {
   const started = performance.now();
   const { store, opts } = ctx;
-  const entry = store.get(id);
   const latest = latestVersion(opts.migrations);
-  if (entry.schemaVersion > latest) throw schemaTooNew(id, entry.schemaVersion, latest);
   const dbFile = opts.live.file;
   const tempFile = tempPathFor(dbFile);
+  let id: string;
+  let materialise: PrepareRestoreJob['materialise'];
+  if ('snapshotId' in target) {
+    id = target.snapshotId;
+    const entry = store.get(id);
+    if (entry.schemaVersion > latest) throw schemaTooNew(id, entry.schemaVersion, latest);
+    materialise = materialiseJobFor(entry, tempFile, true);
+  } else {
+    id = `moment ${new Date(target.at).toISOString()}`;
+    materialise = momentJob(store.pages.dir, target.at, tempFile);
+  }
   const token = crypto.randomBytes(16).toString('hex');
   opts.onRestoreStart?.();
+  // Continuous protection ships and folds in everything before the data is replaced.
+  await opts.beforeRestore?.();
+  let resolvedAt: number | null = null;
   try {
     return await ctx.withProgress('restore', operationId, async (progress) => {
       const prepared = await (opts.migrations
         ? prepareRestore(
-            { op: 'restore-prepare', materialise: materialiseJobFor(entry, tempFile, true), token },
+            { op: 'restore-prepare', materialise, token },
             progress,
             opts.migrations,
           )
-        : runSnapshotJob(
-            { op: 'restore-prepare', materialise: materialiseJobFor(entry, tempFile, true), token },
-            progress,
-          ));
-      assertMaterialised(prepared.materialised, `Snapshot ${id}`, 'nothing was restored');
+        : runSnapshotJob({ op: 'restore-prepare', materialise, token }, progress));
+      assertMaterialised(prepared.materialised, 'snapshotId' in target ? `Snapshot ${id}` : `The ${id}`, 'nothing was restored');
+      resolvedAt = prepared.materialised.resolved?.at ?? null;
       const hadDatabase = fs.existsSync(dbFile);
       const preRestoreAt = opts.clock.now();
       const preRestoreId = hadDatabase ? store.newId('pre-restore', preRestoreAt) : null;
@@ -92,6 +105,7 @@ export async function restoreSnapshot(
       opts.events.emit('data-changed', { reason: undo ? 'undo-restore' : 'restore' });
       return {
         restoredFrom: id,
+        ...(resolvedAt !== null ? { resolvedAt: new Date(resolvedAt).toISOString() } : {}),
         preRestoreSnapshotId: preRestoreId,
         durationMs: Math.round(performance.now() - started),
         counts: prepared.counts,
@@ -102,8 +116,24 @@ export async function restoreSnapshot(
     removeWithJournalFiles(tempFile);
     throw e;
   } finally {
+    await opts.afterRestore?.();
     opts.onRestoreEnd?.();
   }
+}
+
+function momentJob(storeDir: string, at: number, outFile: string): PrepareRestoreJob['materialise'] {
+  return {
+    op: 'materialise',
+    storedPath: storeDir,
+    moment: { storeDir, at },
+    expectedSha256: null,
+    expectedCounts: null,
+    expectedBytes: null,
+    members: null,
+    outFile,
+    method: 'integrity_check',
+    keep: true,
+  };
 }
 
 function schemaTooNew(id: string, version: number, latest: number): StrataError {

@@ -1,0 +1,384 @@
+import fs from 'node:fs';
+import { openRaw, type SqliteDatabase } from '../db/connection';
+import { heldFd } from './held-fd';
+import { listGenerations, listSegments, segmentFile, writeGeneration, type GapReason, type Generation } from './generations';
+import { encodeSegment, Segment, writeSegment, type NewCommit } from './segment-file';
+import { dbFileIdentity, readShipperState, writeShipperState } from './shipper-state';
+import { readFramePage, readWalHeader, scanCommits, startOf, type WalPosition } from './wal-file';
+import { readWalIndexHeader } from './wal-index';
+import type { ShipperStatus, ShippedRound } from './shipper-types';
+
+/** Makes the full point a new generation starts from; returns its id and where the WAL stood. */
+export type TakeBasePoint = (reason: GapReason) => Promise<{ id: string; position: WalPosition | null }>;
+
+export interface ShipperOptions {
+  dbFile: string;
+  storeDir: string;
+  takeBasePoint: TakeBasePoint;
+  now?: () => number;
+  /** No new frame for this long: fold the WAL into the file (everything shipped first). */
+  idleCheckpointMs?: number;
+  /** Checkpoint even while busy once the WAL holds this many frames. */
+  busyCheckpointFrames?: number;
+  /** A transaction bigger than this is not shipped; a new generation starts after it instead. */
+  maxRoundPages?: number;
+  onRound?: (round: ShippedRound) => void;
+}
+
+class GapError extends Error {
+  constructor(
+    readonly reason: GapReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Copies every committed WAL frame into segments, in the style of Litestream, from inside the app.
+ * One read transaction (`reader`) is held at all times: while it uses WAL frames, nobody can
+ * restart the WAL or checkpoint past it, so frames cannot vanish before they are copied. Strata's
+ * connections never checkpoint; this class does, only after shipping, and only while holding the
+ * write lock (`locker`) so nothing is appended between the last copy and the checkpoint.
+ * Whatever could hide a commit (a foreign checkpoint, a WAL reset we did not cause, frames that do
+ * not check out, a file changed while we were away) ends the generation; the next one starts from
+ * a full point.
+ */
+export class Shipper {
+  private reader: SqliteDatabase | null = null;
+  private locker: SqliteDatabase | null = null;
+  /** A checkpoint cannot run inside a transaction, so it gets its own connection. */
+  private checkpointer: SqliteDatabase | null = null;
+  private generation: Generation | null = null;
+  private pos: WalPosition | null = null;
+  /** After a clean start from an emptied WAL, the next WAL cycle may have any salts. */
+  private anySalts = false;
+  private expectRestart = false;
+  private identity = '';
+  private seq = 0;
+  private lastFrameSeenAt = 0;
+  private checkpointedAt = -1;
+  private readonly now: () => number;
+  readonly status: ShipperStatus;
+
+  constructor(private readonly opts: ShipperOptions) {
+    this.now = opts.now ?? Date.now;
+    this.status = {
+      state: 'starting',
+      generation: null,
+      protectedUpTo: null,
+      lastShippedAt: null,
+      lastGap: null,
+      rounds: 0,
+      commits: 0,
+      error: null,
+    };
+  }
+
+  private get shm(): string {
+    return `${this.opts.dbFile}-shm`;
+  }
+
+  /** Picks up where the last run stopped if nothing happened to the file since; else a new generation. */
+  async start(): Promise<void> {
+    this.openConnections();
+    const gen = listGenerations(this.opts.storeDir).at(-1) ?? null;
+    if (!gen) return this.newGeneration('first-start', 'Continuous protection started.');
+    const segs = listSegments(this.opts.storeDir, gen.id).live;
+    const lastSeg = segs.at(-1);
+    let pos = gen.base;
+    if (lastSeg) {
+      try {
+        pos = Segment.read(lastSeg.file).footer.end;
+      } catch {
+        return this.newGeneration('changed-while-closed', 'The last segment did not read back whole.');
+      }
+    }
+    const state = readShipperState(this.opts.storeDir);
+    const identity = dbFileIdentity(this.opts.dbFile);
+    const sameFile = state?.generation === gen.id && state.dbIdentity === identity;
+    if (!sameFile)
+      return this.newGeneration('changed-while-closed', 'The database file changed while Strata was not running.');
+    this.generation = gen;
+    this.seq = lastSeg?.last ?? 0;
+    this.identity = identity;
+    this.pos = pos;
+    const idx = readWalIndexHeader(this.shm);
+    const cycleContinues = !!idx && idx.salt1 === pos.salt1 && idx.salt2 === pos.salt2 && idx.mxFrame >= pos.frame;
+    const cleanlyEmptied = state.expectRestart && state.position.frame === pos.frame && state.position.salt1 === pos.salt1;
+    if (!cycleContinues && !cleanlyEmptied)
+      return this.newGeneration('changed-while-closed', 'The WAL does not continue from the last shipped frame.');
+    this.expectRestart = cleanlyEmptied;
+    this.anySalts = !cycleContinues;
+    this.status.generation = gen.id;
+    this.status.state = 'running';
+    await this.tick();
+  }
+
+  private openConnections(): void {
+    this.reader ??= openRaw(this.opts.dbFile, { readonly: true, fileMustExist: true });
+    this.reader.pragma('busy_timeout = 5000');
+    this.locker ??= openRaw(this.opts.dbFile, { fileMustExist: true });
+    this.locker.pragma('busy_timeout = 200');
+    this.checkpointer ??= openRaw(this.opts.dbFile, { fileMustExist: true });
+    this.checkpointer.pragma('busy_timeout = 200');
+    this.repin();
+  }
+
+  /** Ends the held read transaction and starts a new one at the newest commit. */
+  private repin(): void {
+    const r = this.reader!;
+    if (r.inTransaction) r.exec('COMMIT');
+    r.exec('BEGIN');
+    r.prepare('SELECT count(*) FROM sqlite_master').get();
+  }
+
+  /** One round: ship what is new, checkpoint when idle. Never throws; a gap starts a new generation. */
+  async tick(): Promise<void> {
+    if (!this.generation || this.status.state === 'paused' || this.status.state === 'closed') return;
+    try {
+      this.shipNew();
+      const now = this.now();
+      const idle = now - this.lastFrameSeenAt >= (this.opts.idleCheckpointMs ?? 1000);
+      const framesInWal = this.pos?.frame ?? 0;
+      if (framesInWal > 0 && this.checkpointedAt !== framesInWal) {
+        if (idle || framesInWal >= (this.opts.busyCheckpointFrames ?? 4000)) this.checkpoint();
+      }
+      this.status.error = null;
+      if (this.status.state === 'error') this.status.state = 'running';
+    } catch (e) {
+      if (e instanceof GapError) await this.newGeneration(e.reason, e.message);
+      else {
+        this.status.state = 'error';
+        this.status.error = (e as Error).message;
+      }
+    }
+  }
+
+  /** Copies committed frames after `pos` into one segment, checked against salts and checksums. */
+  private shipNew(): void {
+    const identity = dbFileIdentity(this.opts.dbFile);
+    if (identity !== this.identity)
+      throw new GapError('foreign-checkpoint', 'Another program checkpointed the database.');
+    const idx = readWalIndexHeader(this.shm);
+    if (!idx) throw new Error('The WAL index could not be read.');
+    let pos = this.pos!;
+    if (idx.salt1 !== pos.salt1 || idx.salt2 !== pos.salt2) {
+      const expected = (pos.salt1 + 1) >>> 0;
+      if (!this.anySalts && !(this.expectRestart && idx.salt1 === expected))
+        throw new GapError('wal-reset', 'The WAL was reset by another program before its frames were copied.');
+      if (idx.mxFrame === 0) {
+        this.markInSync();
+        return;
+      }
+      const header = this.walHeader();
+      if (!header || header.salt1 !== idx.salt1 || header.salt2 !== idx.salt2) return; // header not written yet
+      pos = startOf(header);
+      this.pos = pos;
+      this.anySalts = false;
+      this.expectRestart = false;
+      this.checkpointedAt = -1;
+    }
+    if (idx.mxFrame < pos.frame) throw new GapError('wal-reset', 'The WAL holds fewer frames than were shipped.');
+    if (idx.mxFrame === pos.frame) {
+      this.markInSync();
+      return;
+    }
+    const walFd = fs.openSync(`${this.opts.dbFile}-wal`, 'r');
+    try {
+      const header = readWalHeader(walFd);
+      if (!header) throw new GapError('frames-missed', 'The WAL header does not check out.');
+      // At the start of a cycle the running checksum is the header's own.
+      if (pos.frame === 0) pos = { ...pos, checksum: header.checksum };
+      const scanned = scanCommits(walFd, header, pos, idx.mxFrame);
+      if (scanned.at(-1)?.frameEnd !== idx.mxFrame)
+        throw new GapError('frames-missed', 'WAL frames did not check out against their checksums.');
+      const pageCount = scanned.reduce((n, c) => n + c.pages.size, 0);
+      if (pageCount > (this.opts.maxRoundPages ?? 16384))
+        throw new GapError('frames-missed', `A transaction of ${pageCount} pages is taken as a new full point.`);
+      const at = this.now();
+      const commits: NewCommit[] = scanned.map((c) => ({
+        at,
+        frame: c.frameEnd,
+        dbPages: c.dbPages,
+        pages: new Map([...c.pages].map(([pgno, frame]) => [pgno, readFramePage(walFd, frame, header.pageSize)])),
+      }));
+      const last = scanned.at(-1)!;
+      const end: WalPosition = { salt1: pos.salt1, salt2: pos.salt2, frame: last.frameEnd, checksum: last.checksum };
+      const seq = this.seq + 1;
+      const gen = this.generation!;
+      const bytes = encodeSegment(
+        { generation: gen.id, first: seq, last: seq, pageSize: header.pageSize, end },
+        commits,
+      );
+      writeSegment(segmentFile(this.opts.storeDir, gen.id, seq, seq), bytes);
+      this.seq = seq;
+      this.pos = end;
+      this.lastFrameSeenAt = at;
+      const durableAt = this.now();
+      this.status.rounds++;
+      this.status.commits += commits.length;
+      this.status.lastShippedAt = durableAt;
+      this.status.protectedUpTo = at;
+      this.opts.onRound?.({ salt1: end.salt1, frame: end.frame, commits: commits.length, bytes: bytes.length, durableAt });
+    } finally {
+      fs.closeSync(walFd);
+    }
+    this.repin();
+  }
+
+  private markInSync(): void {
+    this.status.protectedUpTo = this.now();
+  }
+
+  private walHeader() {
+    let fd: number;
+    try {
+      fd = fs.openSync(`${this.opts.dbFile}-wal`, 'r');
+    } catch {
+      return null;
+    }
+    try {
+      return readWalHeader(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /**
+   * Holds the write lock, ships the last frames, then lets a PASSIVE checkpoint fold them in.
+   * With nothing appended in between, a fully checkpointed WAL restarts with the next salt and
+   * loses nothing we have not copied. Busy (a writer mid-transaction): try again next round.
+   */
+  checkpoint(): boolean {
+    const locker = this.locker!;
+    try {
+      locker.exec('BEGIN IMMEDIATE');
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_BUSY') return false;
+      throw e;
+    }
+    try {
+      this.shipNew();
+      const reader = this.reader!;
+      if (reader.inTransaction) reader.exec('COMMIT');
+      const [r] = this.checkpointer!.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+      this.identity = dbFileIdentity(this.opts.dbFile);
+      const pos = this.pos!;
+      if (r && r.log === pos.frame && r.checkpointed === r.log) {
+        this.expectRestart = true;
+        this.checkpointedAt = pos.frame;
+        this.saveState(false);
+      }
+      this.repin();
+      return this.expectRestart;
+    } finally {
+      if (locker.inTransaction) locker.exec('ROLLBACK');
+    }
+  }
+
+  private closeConnections(): void {
+    for (const c of [this.reader, this.locker, this.checkpointer]) c?.close();
+    this.reader = this.locker = this.checkpointer = null;
+  }
+
+  private saveState(closedCleanly: boolean): void {
+    writeShipperState(this.opts.storeDir, {
+      generation: this.generation!.id,
+      position: this.pos!,
+      dbIdentity: this.identity,
+      expectRestart: this.expectRestart,
+      closedCleanly,
+      at: this.now(),
+    });
+  }
+
+  /** Starts over from a full point. Everything committed before it is in that point. */
+  async newGeneration(reason: GapReason, detail: string): Promise<void> {
+    this.status.state = 'starting';
+    for (let attempt = 1; ; attempt++) {
+      const state = this.status.state as ShipperStatus['state'];
+      if (state === 'closed' || state === 'paused') return;
+      this.repin();
+      const before = dbFileIdentity(this.opts.dbFile);
+      const base = await this.opts.takeBasePoint(reason);
+      const after = dbFileIdentity(this.opts.dbFile);
+      const idx = readWalIndexHeader(this.shm);
+      if (base.position && before === after && idx && idx.salt1 === base.position.salt1 && idx.salt2 === base.position.salt2) {
+        const at = this.now();
+        this.generation = writeGeneration(this.opts.storeDir, {
+          id: base.id,
+          startedAt: new Date(at).toISOString(),
+          reason,
+          detail,
+          basePointId: base.id,
+          baseAt: at,
+          base: base.position,
+          pageSize: this.pageSize(),
+        });
+        this.pos = base.position;
+        this.seq = 0;
+        this.identity = after;
+        // With no frame yet, SQLite picks fresh salts when it writes the first one; nothing can be
+        // lost before we see it without a checkpoint, which the file's identity would show.
+        this.anySalts = base.position.frame === 0;
+        this.expectRestart = idx.nBackfill >= base.position.frame;
+        this.checkpointedAt = -1;
+        this.status.generation = base.id;
+        this.status.state = 'running';
+        this.status.protectedUpTo = at;
+        if (reason !== 'first-start') this.status.lastGap = { at, reason, detail };
+        this.saveState(false);
+        return;
+      }
+      if (attempt >= 5) throw new Error('The database kept changing while the full point was taken.');
+    }
+  }
+
+  private pageSize(): number {
+    return this.reader!.pragma('page_size', { simple: true }) as number;
+  }
+
+  /** Before a restore replaces the data: ship and fold in everything, then let go of the file. */
+  pause(): void {
+    if (this.status.state === 'closed') return;
+    try {
+      if (this.generation && this.reader) for (let i = 0; i < 20 && !this.checkpoint(); i++);
+    } finally {
+      this.status.state = 'paused';
+      this.closeConnections();
+    }
+  }
+
+  /** After a restore (or anything else that replaced the data): a new generation from a full point. */
+  async resume(reason: GapReason, detail: string): Promise<void> {
+    if (this.status.state === 'closed') return;
+    this.status.state = 'starting';
+    this.openConnections();
+    await this.newGeneration(reason, detail);
+  }
+
+  /** Ships everything, folds the WAL in, and records the state so the next start can go on. */
+  close(): void {
+    if (this.status.state === 'closed') return;
+    try {
+      if (this.generation && this.status.state !== 'paused') {
+        for (let i = 0; i < 20 && !this.checkpoint(); i++) {
+          // a writer holds the lock for a moment; the close waits its turn
+        }
+      }
+    } finally {
+      this.status.state = 'closed';
+      this.closeConnections();
+      if (this.generation && this.pos) {
+        this.identity = dbFileIdentity(this.opts.dbFile);
+        this.saveState(true);
+      }
+    }
+  }
+
+  /** Descriptor check: the worker reads the live -shm only through one lent by the main thread. */
+  static canRead(dbFile: string): boolean {
+    return heldFd(`${dbFile}-shm`) !== null && heldFd(dbFile) !== null;
+  }
+}
