@@ -12,6 +12,8 @@ import {
 import { isGoodSnapshot } from '../snapshots/good';
 import type { StrataEvents } from './events';
 import { lastReadAt } from './rolling-verify';
+import { continuousHealth, withContinuous } from './continuous-health';
+import type { ShipperStatus } from '../continuous/shipper-types';
 
 export interface HealthSources {
   snapshots: SnapshotEngine;
@@ -23,6 +25,9 @@ export interface HealthSources {
   /** When each remembered job last succeeded (database metadata); empty without a database. */
   jobRuns(): Record<string, number>;
   databaseMissing(): boolean;
+  /** The running shipper's status; null in a process without one (the CLI). */
+  protection?(): ShipperStatus | null;
+  closing?(): boolean;
 }
 
 type CheckPick = (
@@ -59,9 +64,10 @@ export async function gatherHealth(src: HealthSources): Promise<HealthReport> {
   const list = await src.snapshots.list();
   const scheduler = src.scheduler();
   const lastDrill = latestCheck(list, (s) => s.lastDrill);
-  return computeHealth({
+  const config = src.config();
+  const report = computeHealth({
     now: src.clock.now(),
-    config: src.config(),
+    config,
     snapshots: list.map((s) => ({
       id: s.id,
       tier: s.tier,
@@ -86,6 +92,13 @@ export async function gatherHealth(src: HealthSources): Promise<HealthReport> {
     databaseMissing: src.databaseMissing(),
     damaged: src.snapshots.scan().damaged.map(({ id, reason, recoverable }) => ({ id, reason, recoverable })),
   });
+  const continuous = continuousHealth(
+    config.enabled && config.continuous.enabled,
+    src.protection?.() ?? null,
+    src.snapshots.store.pages.dir,
+    src.clock.now(),
+  );
+  return withContinuous(report, continuous, src.closing?.() ?? false);
 }
 
 /**

@@ -275,6 +275,8 @@ export class StrataApp {
       pausedForDisk: () => this.diskGuard.pausedForDisk,
       jobRuns: () => this.liveDb?.metadata.jobRuns() ?? {},
       databaseMissing: () => this.databaseMissing,
+      protection: () => this.protection?.current() ?? null,
+      closing: () => this.closing !== null,
     });
   }
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { writeDurable } from '../page-store/durable-write';
 import { canonicalJson } from '../page-store/manifest';
 import { isTempName } from '../page-store/store-paths';
+import { GAP_REASONS } from '../contract/continuous-schemas';
 import { WalPositionSchema } from './segment-file';
 
 /**
@@ -13,15 +14,7 @@ import { WalPositionSchema } from './segment-file';
  * commit from the shipper ends the generation, and the next one starts from a new full point;
  * restore never replays across that gap. Files: `<store>/continuous/<generation id>/`.
  */
-export const GAP_REASONS = [
-  'first-start',
-  'wal-reset',
-  'frames-missed',
-  'foreign-checkpoint',
-  'restored',
-  'changed-while-closed',
-  'shipper-error',
-] as const;
+export { GAP_REASONS };
 export type GapReason = (typeof GAP_REASONS)[number];
 
 export const GenerationSchema = z.object({

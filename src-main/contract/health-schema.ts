@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { tierSchema } from './tiers';
+import { continuousHealthSchema } from './continuous-schemas';
 
 const timestamp = z.number();
 
@@ -24,6 +25,8 @@ export const healthReportSchema = z.object({
   totalBytes: z.number().nullable(),
   lastVerify: z.object({ at: timestamp, ok: z.boolean(), id: z.string() }).nullable(),
   lastDrill: z.object({ at: timestamp, ok: z.boolean(), id: z.string(), message: z.string().optional() }).nullable(),
+  /** Continuous protection: how far behind it is, and its last gap (absent from older hosts). */
+  continuous: continuousHealthSchema.optional(),
   failures: z.array(
     z.object({ job: z.string(), error: z.string(), at: timestamp.nullable(), consecutive: z.number().int().min(0) }),
   ),

@@ -34,6 +34,7 @@ import {
   sessionRestoreResultSchema,
   undoSessionRestoreResultSchema,
 } from './point-schemas';
+import { momentInputSchema, momentPreviewSchema, pointsListingSchema } from './continuous-schemas';
 import { OPERATION_NAME_LIST } from './operation-names';
 
 /**
@@ -142,6 +143,21 @@ export const OPERATIONS = {
   undoRestore: op(
     'Put back the data as it was before the last restore.',
     z.strictObject(withOperationId),
+    restoreResultSchema,
+  ),
+  listPoints: op(
+    'What can be restored: good snapshots, and the continuous ranges with commits per minute.',
+    empty,
+    pointsListingSchema,
+  ),
+  previewMoment: op(
+    'The record counts the database had after the last commit at or before a moment (ms).',
+    z.strictObject({ at: momentInputSchema, ...withOperationId }),
+    momentPreviewSchema,
+  ),
+  restoreToMoment: op(
+    'Replace the current data with the database as it was at a moment (ms): every commit up to it, none after.',
+    z.strictObject({ at: momentInputSchema, ...withOperationId }),
     restoreResultSchema,
   ),
 

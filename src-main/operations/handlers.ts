@@ -8,6 +8,7 @@ import type { Output, ParsedInput } from '../contract/types';
 import type { TransferRegistry } from './transfer-registry';
 import { createTransferServices, type TransferServices } from './transfer-services';
 import type { SnapshotListing } from '../settings-transfer';
+import { listPoints } from '../app/points-listing';
 
 /**
  * The one implementation of the contract, shared by Electron IPC and the headless host.
@@ -30,7 +31,18 @@ export type HandlerApp = Pick<
   >;
   readonly snapshots: Pick<
     StrataApp['snapshots'],
-    'list' | 'scan' | 'create' | 'verify' | 'delete' | 'restore' | 'undoRestore' | 'compare' | 'storeStats'
+    | 'list'
+    | 'scan'
+    | 'create'
+    | 'verify'
+    | 'delete'
+    | 'restore'
+    | 'undoRestore'
+    | 'compare'
+    | 'storeStats'
+    | 'restoreAt'
+    | 'previewMoment'
+    | 'store'
   >;
 };
 
@@ -154,6 +166,15 @@ export function createHandlers(app: HandlerApp, opts: HandlerOptions): Handlers 
     },
     undoRestore(i) {
       return app.snapshots.undoRestore({ operationId: opId(i.operationId, 'undo-restore') });
+    },
+    listPoints() {
+      return listPoints(app);
+    },
+    previewMoment(i) {
+      return app.snapshots.previewMoment(i.at);
+    },
+    restoreToMoment(i) {
+      return app.snapshots.restoreAt(i.at, { operationId: opId(i.operationId, 'restore') });
     },
 
     browsePoint(i) {

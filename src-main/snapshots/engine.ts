@@ -1,4 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { StrataError } from '../core/errors';
+import type { MomentPreview } from '../contract/continuous-schemas';
+import { assertMaterialised, momentMaterialiseJob } from './materialise-job';
+import { scratchDir } from './scratch';
 import { newOperationId } from '../app/events';
 import { SnapshotStore, type StoreScan } from './store';
 import type { SnapshotEntry, SnapshotSidecar, SnapshotTier } from './sidecar';
@@ -137,11 +142,29 @@ export class SnapshotEngine {
   }
 
   exportPlain(
-    id: string,
+    source: string | { at: number },
     outFile: string,
     opts: { operationId?: string } = {},
-  ): Promise<{ file: string; sizeBytes: number }> {
-    return this.exclusive(`export:${id}`, () => exportSnapshot(this.ctx, id, outFile, opts.operationId));
+  ): Promise<{ file: string; sizeBytes: number; resolvedAt?: string }> {
+    const key = typeof source === 'string' ? source : `at:${source.at}`;
+    return this.exclusive(`export:${key}`, () => exportSnapshot(this.ctx, source, outFile, opts.operationId));
+  }
+
+  /** The record counts at a moment of continuous protection, read from a checked scratch copy. */
+  previewMoment(at: number): Promise<MomentPreview> {
+    return this.exclusive(`preview-at:${at}`, async () => {
+      const file = path.join(scratchDir(this.opts.backupsDir), `moment-${at}-${process.pid}.db`);
+      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      const outcome = await runSnapshotJob(momentMaterialiseJob(this.store.pages.dir, at, file, false));
+      assertMaterialised(outcome, 'That moment');
+      return {
+        at,
+        resolvedAt: outcome.resolved!.at,
+        generation: outcome.resolved!.generation,
+        commits: outcome.resolved!.commits,
+        counts: outcome.summary?.counts ?? {},
+      };
+    });
   }
 
   restore(id: string, opts: { operationId?: string; undo?: boolean } = {}): Promise<RestoreResult> {

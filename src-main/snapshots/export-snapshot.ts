@@ -3,7 +3,7 @@ import path from 'node:path';
 import { commitTempFileSync, tempPathFor } from '../core/atomic-file';
 import { newOperationId } from '../app/events';
 import { openRaw } from '../db/connection';
-import { assertMaterialised } from './materialise-job';
+import { assertMaterialised, momentMaterialiseJob } from './materialise-job';
 import { materialiseJobFor } from './verify-snapshot';
 import { runSnapshotJob } from './worker-client';
 import type { EngineContext } from './engine-types';
@@ -26,19 +26,30 @@ function asRollbackJournalFile(file: string): void {
 /** Writes a checked, plain SQLite file that any SQLite tool opens. */
 export async function exportSnapshot(
   ctx: EngineContext,
-  id: string,
+  source: string | { at: number },
   outFile: string,
   operationId = newOperationId('export'),
-): Promise<{ file: string; sizeBytes: number }> {
-  const entry = ctx.store.get(id);
+): Promise<{ file: string; sizeBytes: number; resolvedAt?: string }> {
+  const entry = typeof source === 'string' ? ctx.store.get(source) : null;
   const target = path.resolve(outFile);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   return ctx.withProgress('export', operationId, async (progress) => {
     try {
-      const outcome = await runSnapshotJob(materialiseJobFor(entry, tmp, true), progress);
-      assertMaterialised(outcome, `Snapshot ${id}`);
-      if (entry.storage === 'pages') asRollbackJournalFile(tmp);
+      const job = entry
+        ? materialiseJobFor(entry, tmp, true)
+        : momentMaterialiseJob(ctx.store.pages.dir, (source as { at: number }).at, tmp, true);
+      const outcome = await runSnapshotJob(job, progress);
+      assertMaterialised(outcome, entry ? `Snapshot ${entry.id}` : 'That moment');
+      if (!entry || entry.storage === 'pages') asRollbackJournalFile(tmp);
+      if (outcome.resolved) {
+        commitTempFileSync(tmp, target);
+        return {
+          file: target,
+          sizeBytes: fs.statSync(target).size,
+          resolvedAt: new Date(outcome.resolved.at).toISOString(),
+        };
+      }
       commitTempFileSync(tmp, target);
       return { file: target, sizeBytes: fs.statSync(target).size };
     } finally {

@@ -160,3 +160,19 @@ export function assertMaterialised(
     `${what} failed its checks, so ${consequence}: ${outcome.problems.join('; ')}`,
   );
 }
+
+/** The job that writes (and checks) the database as it was at a moment of continuous protection. */
+export function momentMaterialiseJob(storeDir: string, at: number, outFile: string, keep: boolean): MaterialiseJob {
+  return {
+    op: 'materialise',
+    storedPath: storeDir,
+    moment: { storeDir, at },
+    expectedSha256: null,
+    expectedCounts: null,
+    expectedBytes: null,
+    members: null,
+    outFile,
+    method: 'integrity_check',
+    keep,
+  };
+}

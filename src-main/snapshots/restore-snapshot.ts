@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { tempPathFor } from '../core/atomic-file';
 import { StrataError } from '../core/errors';
 import { latestVersion } from '../db/migrator';
-import { assertMaterialised } from './materialise-job';
+import { assertMaterialised, momentMaterialiseJob } from './materialise-job';
 import { recoverInterruptedRestore, removeWithJournalFiles, type RestoreJournal } from './restore-journal';
 import { materialiseJobFor } from './verify-snapshot';
 import { prepareRestore, type PrepareRestoreJob } from './restore-jobs';
@@ -50,7 +50,7 @@ export async function restoreSnapshot(
     materialise = materialiseJobFor(entry, tempFile, true);
   } else {
     id = `moment ${new Date(target.at).toISOString()}`;
-    materialise = momentJob(store.pages.dir, target.at, tempFile);
+    materialise = momentMaterialiseJob(store.pages.dir, target.at, tempFile, true);
   }
   const token = crypto.randomBytes(16).toString('hex');
   opts.onRestoreStart?.();
@@ -119,21 +119,6 @@ export async function restoreSnapshot(
     await opts.afterRestore?.();
     opts.onRestoreEnd?.();
   }
-}
-
-function momentJob(storeDir: string, at: number, outFile: string): PrepareRestoreJob['materialise'] {
-  return {
-    op: 'materialise',
-    storedPath: storeDir,
-    moment: { storeDir, at },
-    expectedSha256: null,
-    expectedCounts: null,
-    expectedBytes: null,
-    members: null,
-    outFile,
-    method: 'integrity_check',
-    keep: true,
-  };
 }
 
 function schemaTooNew(id: string, version: number, latest: number): StrataError {

@@ -3,7 +3,7 @@ import { defineCommand } from '../command';
 import { withApp } from '../with-app';
 import { wholeNumber } from './args';
 import { snapshotIdSchema } from '../../contract/schemas';
-import { isGoodSnapshot } from '../../snapshots';
+import { listPoints } from '../../app/points-listing';
 import type { PointDiff, PointRef } from '../../point-browsing';
 
 /**
@@ -180,38 +180,43 @@ export const deletedCommand = defineCommand({
         ].join('\n'),
 });
 
+const iso = (ms: number) => new Date(ms).toISOString();
+
 export const pointsCommand = defineCommand({
   name: 'points',
-  summary: 'What can be opened with browse, diff and restore-session: every good snapshot, newest first.',
+  summary:
+    'What can be restored: every good snapshot (newest first) and the continuous ranges, with commits per minute.',
   usage: 'points',
   args: z.object({ positionals: z.array(z.string()).max(0, 'this command takes no arguments') }),
   run: (ctx) =>
     withApp(
       ctx,
-      async (app) => ({
-        snapshots: (await app.snapshots.list())
-          .filter((s) => isGoodSnapshot(s))
-          .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
-          .map((s) => ({
-            id: s.id,
-            at: s.createdAt,
-            tier: s.tier,
-            label: s.label,
-            pinned: s.pinned,
-            sessions: s.counts.sessions ?? 0,
-            messages: s.counts.messages ?? 0,
+      async (app) => {
+        const listing = await listPoints(app);
+        return {
+          snapshots: listing.snapshots,
+          continuous: listing.continuous.map((r) => ({
+            ...r,
+            from: iso(r.from),
+            to: iso(r.to),
+            perMinute: r.perMinute.map((m) => ({ minute: iso(m.minute), commits: m.commits })),
           })),
-      }),
+        };
+      },
       { allowMissingDatabase: true },
     ),
-  print: (r) =>
-    r.snapshots.length
-      ? r.snapshots
-          .map(
-            (p) => `${p.id}  ${p.at}  ${p.sessions} sessions, ${p.messages} messages${p.label ? `  "${p.label}"` : ''}`,
-          )
-          .join('\n')
-      : 'No points yet. Run `strata backup`.',
+  print: (r) => {
+    const lines = r.snapshots.map(
+      (p) => `${p.id}  ${p.at}  ${p.sessions} sessions, ${p.messages} messages${p.label ? `  "${p.label}"` : ''}`,
+    );
+    if (!lines.length) lines.push('No snapshots yet. Run `strata backup`.');
+    if (r.continuous.length) {
+      lines.push('', 'Continuous protection (restore to any second with `strata restore --at TIME --yes`):');
+      for (const c of r.continuous)
+        lines.push(`  ${c.from} .. ${c.to}  ${c.commits} commits  (started: ${c.startedBecause})`);
+    }
+    return lines.join('\n');
+  },
 });
 
 export const POINT_COMMANDS = [pointsCommand, browseCommand, diffCommand, restoreSessionCommand, deletedCommand];

@@ -1,3 +1,4 @@
+import { momentTextSchema, parseMoment } from '../../contract/moment';
 import { z } from 'zod';
 import { defineCommand } from '../command';
 import { withApp } from '../with-app';
@@ -127,8 +128,12 @@ export const restoreCommand = defineCommand({
   name: 'restore',
   summary:
     'Replace the live database with a snapshot (after a pinned pre-restore snapshot). --dry-run shows what would change. --undo reverts the last restore.',
-  usage: 'restore ID --yes | restore ID --dry-run | restore --undo --yes',
+  usage: 'restore ID --yes | restore --at TIME --yes | restore ID --dry-run | restore --undo --yes',
   options: {
+    at: {
+      type: 'string',
+      description: 'restore the database as it was at TIME: ISO, local "YYYY-MM-DD HH:MM:SS", or -5m / -2h',
+    },
     yes: { type: 'boolean', description: 'confirm: the current data is replaced (it stays in a pre-restore snapshot)' },
     'dry-run': { type: 'boolean', description: 'print what the restore would change, and change nothing' },
     undo: { type: 'boolean', description: 'undo the most recent restore' },
@@ -136,6 +141,7 @@ export const restoreCommand = defineCommand({
   args: z
     .object({
       positionals: z.array(z.string().max(100)).max(1, 'only one snapshot id'),
+      at: momentTextSchema.optional(),
       yes: z.boolean().optional(),
       'dry-run': z.boolean().optional(),
       undo: z.boolean().optional(),
@@ -145,25 +151,36 @@ export const restoreCommand = defineCommand({
       'add --yes to confirm the restore, or --dry-run to preview it',
     )
     .refine((a) => !(a.undo && a['dry-run']), '--dry-run previews a snapshot restore, not --undo')
+    .refine((a) => !(a.at && a['dry-run']), '--dry-run previews a snapshot; for a moment, see `strata points`')
     .refine(
-      (a) => (a.undo ? a.positionals.length === 0 : a.positionals.length === 1),
-      'give one snapshot id, or --undo',
-    ),
+      (a) => (a.undo || a.at ? a.positionals.length === 0 : a.positionals.length === 1),
+      'give one snapshot id, or --at TIME, or --undo',
+    )
+    .refine((a) => !(a.undo && a.at), '--undo and --at do not go together'),
   run: async (ctx, a): Promise<RestoreResult | ({ dryRun: true; point: PointInfo } & PointDiff)> =>
     a['dry-run']
       ? withApp(ctx, async (app) => ({
           dryRun: true as const,
           ...(await app.points.diff(pointArg(a.positionals[0]!))),
         }))
-      : withApp(ctx, (app) => (a.undo ? app.snapshots.undoRestore() : app.snapshots.restore(a.positionals[0]!)), {
-          exclusive: true,
-          // Bringing back a missing database is what restore is for.
-          allowMissingDatabase: true,
-        }),
+      : withApp(
+          ctx,
+          (app) =>
+            a.undo
+              ? app.snapshots.undoRestore()
+              : a.at
+                ? app.snapshots.restoreAt(momentOf(a.at, app.clock.now()))
+                : app.snapshots.restore(a.positionals[0]!),
+          {
+            exclusive: true,
+            // Bringing back a missing database is what restore is for.
+            allowMissingDatabase: true,
+          },
+        ),
   print: (r) =>
     'dryRun' in r
       ? `Dry run: nothing was changed.\n${describeDiff(r)}`
-      : `Restored ${r.restoredFrom} in ${r.durationMs} ms. ${r.preRestoreSnapshotId ? `The previous data is kept in ${r.preRestoreSnapshotId}; 'strata restore --undo --yes' brings it back.` : ''}`,
+      : `Restored ${r.restoredFrom}${r.resolvedAt ? ` (the last commit at or before it was recorded at ${r.resolvedAt})` : ''} in ${r.durationMs} ms. ${r.preRestoreSnapshotId ? `The previous data is kept in ${r.preRestoreSnapshotId}; 'strata restore --undo --yes' brings it back.` : ''}`,
 });
 
 export const backupTestCommand = defineCommand({
@@ -220,14 +237,27 @@ export const pruneCommand = defineCommand({
 export const snapshotExportCommand = defineCommand({
   name: 'snapshot export',
   summary: 'Write a snapshot out as a plain SQLite file that any SQLite tool opens.',
-  usage: 'snapshot export ID --out FILE.db',
-  options: { out: { type: 'string', description: 'where to write the .db file' } },
-  args: z.object({
-    positionals: onePositional('snapshot ID'),
-    out: z.string({ error: '--out FILE is required' }).min(1),
-  }),
-  run: (ctx, a) => withApp(ctx, (app) => app.snapshots.exportPlain(a.positionals, a.out), BACKUPS_ONLY),
-  print: (r) => `Wrote ${r.file} (${formatBytes(r.sizeBytes)}).`,
+  usage: 'snapshot export ID --out FILE.db | snapshot export --at TIME --out FILE.db',
+  options: {
+    out: { type: 'string', description: 'where to write the .db file' },
+    at: { type: 'string', description: 'the database as it was at TIME (continuous protection) instead of a snapshot' },
+  },
+  args: z
+    .object({
+      positionals: z.array(z.string().max(100)).max(1, 'only one snapshot id'),
+      at: momentTextSchema.optional(),
+      out: z.string({ error: '--out FILE is required' }).min(1),
+    })
+    .refine((a) => (a.at ? a.positionals.length === 0 : a.positionals.length === 1), 'give one snapshot ID, or --at TIME'),
+  run: (ctx, a) =>
+    withApp(
+      ctx,
+      (app) =>
+        app.snapshots.exportPlain(a.at ? { at: momentOf(a.at, app.clock.now()) } : a.positionals[0]!, a.out),
+      BACKUPS_ONLY,
+    ),
+  print: (r) =>
+    `Wrote ${r.file} (${formatBytes(r.sizeBytes)})${r.resolvedAt ? `, as of the commit recorded at ${r.resolvedAt}` : ''}.`,
 });
 
 export const SNAPSHOT_COMMANDS = [
@@ -240,3 +270,8 @@ export const SNAPSHOT_COMMANDS = [
   pruneCommand,
   snapshotExportCommand,
 ];
+
+/** Already checked by momentTextSchema; relative times count back from now. */
+function momentOf(text: string, now: number): number {
+  return parseMoment(text, now)!;
+}

@@ -1,0 +1,56 @@
+import { listGenerations, listSegments } from '../continuous/generations';
+import { readFooter } from '../continuous/timeline';
+import type { ShipperStatus } from '../continuous/shipper-types';
+import type { ContinuousHealth } from '../contract/continuous-schemas';
+import type { HealthReport } from '../snapshots';
+
+/** Shipping more than this far behind is worth a warning: the promise is about a second. */
+export const LAG_WARNING_SECONDS = 10;
+
+/** The newest gap on disk: the start of the newest generation that did not start first. */
+function lastGapOnDisk(storeDir: string): ContinuousHealth['lastGap'] {
+  const gens = listGenerations(storeDir);
+  const g = [...gens].reverse().find((x) => x.reason !== 'first-start');
+  return g ? { at: g.baseAt, reason: g.reason, detail: g.detail } : null;
+}
+
+/** When the newest generation's last shipped commit was recorded (for a process with no shipper). */
+function lastShippedOnDisk(storeDir: string): number | null {
+  const g = listGenerations(storeDir).at(-1);
+  if (!g) return null;
+  const last = listSegments(storeDir, g.id).live.at(-1);
+  const footer = last ? readFooter(last.file) : null;
+  return footer ? Math.max(g.baseAt, ...footer.commits.map((c) => c.at)) : g.baseAt;
+}
+
+export function continuousHealth(
+  enabled: boolean,
+  status: ShipperStatus | null,
+  storeDir: string,
+  now: number,
+): ContinuousHealth {
+  const protectedUpTo = status ? status.protectedUpTo : lastShippedOnDisk(storeDir);
+  return {
+    enabled,
+    state: status ? status.state : 'not-running',
+    protectedUpTo,
+    secondsBehind: status && protectedUpTo !== null ? Math.max(0, (now - protectedUpTo) / 1000) : null,
+    lastGap: status?.lastGap ?? lastGapOnDisk(storeDir),
+    error: status?.error ?? null,
+  };
+}
+
+/** Adds the continuous section to a report, and a warning when shipping lags or stopped. */
+export function withContinuous(report: HealthReport, c: ContinuousHealth, closing: boolean): HealthReport {
+  const reasons = [...report.reasons];
+  let status = report.status;
+  if (c.enabled && c.state !== 'not-running' && !closing) {
+    if (c.state === 'error' || c.state === 'closed') {
+      reasons.push(`Continuous protection has stopped${c.error ? `: ${c.error}` : ''}. Snapshots still run.`);
+    } else if (c.state === 'running' && c.secondsBehind !== null && c.secondsBehind > LAG_WARNING_SECONDS) {
+      reasons.push(`Continuous protection is ${Math.round(c.secondsBehind)} s behind the latest changes.`);
+    }
+    if (reasons.length > report.reasons.length && status === 'ok') status = 'warning';
+  }
+  return { ...report, status, reasons, continuous: c };
+}
