@@ -1,6 +1,9 @@
 import { APP_VERSION } from '../core/app-version';
 import { ContinuousProtection } from '../continuous/protection';
 import { scratchDir } from '../snapshots/scratch';
+import { planCompaction } from '../continuous/compaction-plan';
+import { readTimelines } from '../continuous/timeline';
+import type { ContinuousThinning } from '../snapshots/retention';
 import type { StrataApp } from './strata-app';
 
 /** Starts the shipper thread for the app's live database; its status feeds health. */
@@ -10,8 +13,28 @@ export function startProtection(app: StrataApp): ContinuousProtection {
     storeDir: app.snapshots.store.pages.dir,
     scratchDir: scratchDir(app.paths.backups),
     appVersion: APP_VERSION,
+    thinning: app.backupConfig().continuous,
+    onLog: (message) => app.logger.warn(message),
     onStatus: (s) => {
       if (s.state === 'error') app.logger.warn('continuous protection stopped on an error', { error: s.error });
     },
   });
+}
+
+/** What thinning would do now, for `prune --dry-run` and the Backups screen. */
+export function thinningPreview(
+  storeDir: string,
+  now: number,
+  config: { keepAllHours: number; perMinuteDays: number },
+): ContinuousThinning {
+  const plan = planCompaction(readTimelines(storeDir), now, config);
+  return {
+    keepAllHours: config.keepAllHours,
+    perMinuteDays: config.perMinuteDays,
+    filesMerged: plan.merges.filter((m) => !m.thin).reduce((n, m) => n + m.refs.length, 0),
+    filesThinned: plan.merges.filter((m) => m.thin).reduce((n, m) => n + m.refs.length, 0),
+    commitsFolded: plan.foldedCommits,
+    generationsDropped: plan.drops.length,
+    rebase: plan.rebase !== null,
+  };
 }

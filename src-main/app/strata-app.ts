@@ -25,7 +25,7 @@ import {
 import type { Tier } from '../snapshots/config';
 import { PointBrowser } from '../point-browsing';
 import { StrataEvents } from './events';
-import { startProtection } from './continuous-wiring';
+import { startProtection, thinningPreview } from './continuous-wiring';
 import type { ContinuousProtection } from '../continuous/protection';
 import type { ShipperStatus } from '../continuous/shipper-types';
 import { createBackgroundScheduler } from './background-jobs';
@@ -262,7 +262,9 @@ export class StrataApp {
     // Leftovers of a killed CLI snapshot; only the lock holder may judge them abandoned.
     if (this.lock && !opts.dryRun) this.snapshots.store.cleanOrphans(this.clock.now());
     const disk = await this.disk();
-    return this.snapshots.prune(this.backupConfig().retention, { dryRun: opts.dryRun, ...(disk ? { disk } : {}) });
+    const config = this.backupConfig();
+    const plan = await this.snapshots.prune(config.retention, { dryRun: opts.dryRun, ...(disk ? { disk } : {}) });
+    return { ...plan, continuous: thinningPreview(this.snapshots.store.pages.dir, this.clock.now(), config.continuous) };
   }
 
   health(): Promise<HealthReport> {

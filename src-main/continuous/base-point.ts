@@ -12,6 +12,9 @@ export interface ShipperWorkerData {
   appVersion: string;
   pollMs: number;
   idleCheckpointMs: number;
+  thinning: { keepAllHours: number; perMinuteDays: number };
+  /** How often thinning runs (ms). */
+  compactEveryMs: number;
 }
 
 const WHY: Record<GapReason, string> = {
@@ -26,6 +29,38 @@ const WHY: Record<GapReason, string> = {
 
 export function gapDescription(reason: GapReason): string {
   return WHY[reason];
+}
+
+function pointMeta(data: ShipperWorkerData, label: string, now: number) {
+  return {
+    tier: 'auto' as const,
+    label,
+    pinned: false,
+    appVersion: data.appVersion,
+    sourceFile: path.basename(data.dbFile),
+    checkedAt: new Date(now).toISOString(),
+    startedAt: now,
+  };
+}
+
+/** Stores a replayed database file (thinning's new base) as a point; its pages are mostly there. */
+export async function storeFileAsBase(data: ShipperWorkerData, file: string): Promise<string> {
+  const now = Date.now();
+  const id = newSnapshotId('auto', now);
+  await createStorePoint(
+    {
+      op: 'store-create',
+      dbFile: file,
+      staticSource: true,
+      storeDir: data.storeDir,
+      scratchDir: data.scratchDir,
+      id,
+      createdAt: new Date(now).toISOString(),
+      point: pointMeta(data, 'Continuous protection: base after thinning', now),
+    },
+    () => {},
+  );
+  return id;
 }
 
 /**
@@ -47,15 +82,7 @@ export async function takeBasePoint(
       liveFds: data.liveFds,
       id,
       createdAt: new Date(now).toISOString(),
-      point: {
-        tier: 'auto',
-        label: `Continuous protection: ${WHY[reason]}`,
-        pinned: false,
-        appVersion: data.appVersion,
-        sourceFile: path.basename(data.dbFile),
-        checkedAt: new Date(now).toISOString(),
-        startedAt: now,
-      },
+      point: pointMeta(data, `Continuous protection: ${WHY[reason]}`, now),
     },
     () => {},
   );

@@ -29,6 +29,8 @@ export const GenerationSchema = z.object({
   baseAt: z.number().int().nonnegative(),
   base: WalPositionSchema,
   pageSize: z.number().int().min(512).max(65536),
+  /** After thinning folded old rounds into a new base: the first round still replayed. */
+  firstSeq: z.number().int().positive().optional(),
   checksum: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type Generation = z.infer<typeof GenerationSchema>;

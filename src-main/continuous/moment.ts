@@ -19,7 +19,11 @@ export interface MomentOutcome {
  * Works in a temp file beside `outFile`, renamed only when whole.
  */
 export async function materialiseMoment(storeDir: string, at: number, outFile: string): Promise<MomentOutcome> {
-  const plan = planMoment(storeDir, at);
+  return materialisePlan(storeDir, planMoment(storeDir, at), outFile);
+}
+
+/** Writes the state a plan resolves to (a moment, or the end of a run of rounds for thinning). */
+export async function materialisePlan(storeDir: string, plan: MomentPlan, outFile: string): Promise<MomentOutcome> {
   const dir = path.dirname(path.resolve(outFile));
   const tmp = tempNameIn(dir, path.basename(outFile));
   try {

@@ -13,6 +13,9 @@ export interface ProtectionOptions {
   /** How often the shipper looks for new commits (default 200 ms: RPO well under a second). */
   pollMs?: number;
   idleCheckpointMs?: number;
+  thinning: { keepAllHours: number; perMinuteDays: number };
+  compactEveryMs?: number;
+  onLog?: (message: string) => void;
   onStatus?: (status: ShipperStatus) => void;
   onRound?: (round: ShippedRound) => void;
 }
@@ -47,6 +50,7 @@ export class ContinuousProtection {
         this.status = msg.status;
         opts.onStatus?.(msg.status);
       } else if (msg.type === 'round') opts.onRound?.(msg.round);
+      else if (msg.type === 'log') opts.onLog?.(msg.message);
       else if (msg.type === 'reply') {
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
@@ -73,6 +77,8 @@ export class ContinuousProtection {
       appVersion: opts.appVersion,
       pollMs: opts.pollMs ?? 200,
       idleCheckpointMs: opts.idleCheckpointMs ?? 1000,
+      thinning: opts.thinning,
+      compactEveryMs: opts.compactEveryMs ?? 60_000,
     };
     return new ContinuousProtection(new Worker(workerScriptPath('shipper'), { workerData: data }), opts);
   }
@@ -119,4 +125,5 @@ export class ContinuousProtection {
 type WorkerMessage =
   | { type: 'status'; status: ShipperStatus }
   | { type: 'round'; round: ShippedRound }
+  | { type: 'log'; message: string }
   | { type: 'reply'; id: number; result: ShipperStatus; error?: string };

@@ -100,7 +100,8 @@ export class Shipper {
     if (!sameFile)
       return this.newGeneration('changed-while-closed', 'The database file changed while Strata was not running.');
     this.generation = gen;
-    this.seq = lastSeg?.last ?? 0;
+    // After thinning folded rounds into the base, numbering goes on after them.
+    this.seq = Math.max(lastSeg?.last ?? 0, (gen.firstSeq ?? 1) - 1);
     this.identity = identity;
     this.pos = pos;
     const idx = readWalIndexHeader(this.shm);

@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { acceptLiveFds } from './held-fd';
 import { Shipper } from './shipper';
-import { takeBasePoint, type ShipperWorkerData } from './base-point';
+import { storeFileAsBase, takeBasePoint, type ShipperWorkerData } from './base-point';
+import { compact } from './compaction-run';
 import type { GapReason } from './generations';
 
 /**
@@ -33,6 +34,19 @@ function serial(work: () => Promise<void> | void): Promise<void> {
   return busy;
 }
 
+/** Thinning between two rounds; a failure is logged in the status and retried next time. */
+async function thin(): Promise<void> {
+  if (shipper.status.state !== 'running') return;
+  try {
+    await compact(data.storeDir, Date.now(), data.thinning, {
+      storeBase: (file) => storeFileAsBase(data, file),
+      scratchDir: data.scratchDir,
+    });
+  } catch (e) {
+    port.postMessage({ type: 'log', message: `thinning failed: ${(e as Error).message}` });
+  }
+}
+
 const report = () => port.postMessage({ type: 'status', status: shipper.status });
 
 async function loop(): Promise<void> {
@@ -41,10 +55,15 @@ async function loop(): Promise<void> {
     shipper.status.error = e.message;
   }));
   report();
+  let compactedAt = Date.now();
   while (!closed) {
     await new Promise((r) => setTimeout(r, data.pollMs));
     if (closed) break;
     await serial(() => shipper.tick());
+    if (Date.now() - compactedAt >= data.compactEveryMs) {
+      compactedAt = Date.now();
+      await serial(() => thin());
+    }
     report();
   }
 }

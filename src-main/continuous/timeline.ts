@@ -52,8 +52,10 @@ export interface GenerationTimeline {
 export function readTimelines(storeDir: string): GenerationTimeline[] {
   return listGenerations(storeDir).map((generation) => {
     const segments: GenerationTimeline['segments'] = [];
-    let expected = 1;
+    const firstSeq = generation.firstSeq ?? 1;
+    let expected = firstSeq;
     for (const ref of listSegments(storeDir, generation.id).live) {
+      if (ref.last < firstSeq) continue; // folded into the base, deleted after a crash-safe rebase
       const footer = readFooter(ref.file);
       // A missing or unreadable round breaks the chain: later rounds cannot be replayed onto it.
       if (!footer || ref.first !== expected || footer.generation !== generation.id) break;
@@ -106,9 +108,15 @@ export interface MomentPlan {
 
 export function planMoment(storeDir: string, at: number): MomentPlan {
   const timelines = readTimelines(storeDir);
-  // Generations partition time: each covers from its base until the next one's base.
+  // Generations partition time: each covers from its start until the next one's start.
   let chosen: GenerationTimeline | null = null;
-  for (const t of timelines) if (t.generation.baseAt <= at) chosen = t;
+  for (const t of timelines) if (Math.min(Date.parse(t.generation.startedAt), t.generation.baseAt) <= at) chosen = t;
+  if (chosen && at < chosen.generation.baseAt) {
+    throw new StrataError(
+      'no_point_at_time',
+      `Commits before ${new Date(chosen.generation.baseAt).toISOString()} were thinned away; restore a snapshot from then instead.`,
+    );
+  }
   if (!chosen) {
     const first = timelines[0]?.generation.baseAt;
     throw new StrataError(

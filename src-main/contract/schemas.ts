@@ -276,6 +276,17 @@ export const prunePlanSchema = z.object({
   diskGuard: z
     .object({ requiredFreeBytes: count, freeBytes: count, freeAfterBytes: z.number(), ok: z.boolean() })
     .nullable(),
+  continuous: z
+    .object({
+      keepAllHours: count,
+      perMinuteDays: count,
+      filesMerged: count,
+      filesThinned: count,
+      commitsFolded: count,
+      generationsDropped: count,
+      rebase: z.boolean(),
+    })
+    .optional(),
 });
 
 // ---- transfers ------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import { listGenerations } from '../continuous/generations';
 import { retentionCandidates } from './retention-candidates';
 import { planRetention, type DiskSpace, type RetentionPlan } from './retention';
 import type { RetentionConfig } from './config';
@@ -18,6 +19,7 @@ export async function pruneSnapshots(
   const candidates = retentionCandidates(list);
   const plan = planRetention(candidates, config, {
     now: ctx.opts.clock.now(),
+    replayBases: new Set(listGenerations(ctx.store.pages.dir).map((g) => g.basePointId)),
     ...(opts.disk ? { disk: opts.disk } : {}),
   });
   const removedPoints = plan.remove.filter((id) => list.find((s) => s.id === id)?.storage === 'pages');

@@ -48,11 +48,29 @@ export interface RetentionPlan {
   warnings: string[];
   /** null when no disk probe was given. */
   diskGuard: DiskGuard | null;
+  /** What thinning continuous protection would do now (the running app applies it). */
+  continuous?: ContinuousThinning;
+}
+
+export interface ContinuousThinning {
+  keepAllHours: number;
+  perMinuteDays: number;
+  /** Files of recent rounds merged (every commit kept). */
+  filesMerged: number;
+  /** Files whose commits are thinned to one per minute. */
+  filesThinned: number;
+  /** Commits that stop being restorable one by one. */
+  commitsFolded: number;
+  generationsDropped: number;
+  /** Whether the current range's oldest rounds are folded into a new base point. */
+  rebase: boolean;
 }
 
 export interface RetentionContext {
   now: number;
   disk?: DiskSpace;
+  /** Points continuous protection replays its segments onto: kept while their range exists. */
+  replayBases?: ReadonlySet<string>;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -137,6 +155,10 @@ export function planRetention(
     if (c === newestGood) {
       w.protected = true;
       w.reasons.push('keep: newest good snapshot (never pruned)');
+    }
+    if (ctx.replayBases?.has(c.id)) {
+      w.protected = true;
+      w.reasons.push('keep: continuous protection replays its commits onto this point');
     }
     if (!c.good) {
       // A check failure never removes the only copy of a point: a damaged snapshot goes only

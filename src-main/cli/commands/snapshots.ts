@@ -231,6 +231,13 @@ export const pruneCommand = defineCommand({
       ...p.decisions.map((d) => `${d.action === 'remove' ? 'remove' : 'keep  '}  ${d.id}  ${d.reasons.join('; ')}`),
       ...p.warnings.map((w) => `warning: ${w}`),
       `${p.remove.length} to remove, ${formatBytes(p.freedBytes)} freed.`,
+      ...(p.continuous
+        ? [
+            `Continuous protection keeps every commit for ${p.continuous.keepAllHours} h, then one per minute for ${p.continuous.perMinuteDays} days: ` +
+              `${p.continuous.filesMerged} files to merge, ${p.continuous.filesThinned} to thin, ${p.continuous.commitsFolded} commits folded, ` +
+              `${p.continuous.generationsDropped} old ranges to drop${p.continuous.rebase ? ', the oldest part of the current range folded into a new base point' : ''}.`,
+          ]
+        : []),
     ].join('\n'),
 });
 
