@@ -264,7 +264,10 @@ export class StrataApp {
     const disk = await this.disk();
     const config = this.backupConfig();
     const plan = await this.snapshots.prune(config.retention, { dryRun: opts.dryRun, ...(disk ? { disk } : {}) });
-    return { ...plan, continuous: thinningPreview(this.snapshots.store.pages.dir, this.clock.now(), config.continuous) };
+    return {
+      ...plan,
+      continuous: thinningPreview(this.snapshots.store.pages.dir, this.clock.now(), config.continuous),
+    };
   }
 
   health(): Promise<HealthReport> {

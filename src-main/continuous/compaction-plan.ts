@@ -55,7 +55,11 @@ export function planCompaction(timelines: GenerationTimeline[], now: number, con
     if (newest) {
       while (k < t.segments.length && lastAt(k) < horizon) k++;
       if (k > 0) {
-        plan.rebase = { generation: t.generation.id, refs: t.segments.slice(0, k).map((s) => s.ref), lastSeq: t.segments[k - 1]!.ref.last };
+        plan.rebase = {
+          generation: t.generation.id,
+          refs: t.segments.slice(0, k).map((s) => s.ref),
+          lastSeq: t.segments[k - 1]!.ref.last,
+        };
         plan.foldedCommits += t.segments.slice(0, k).reduce((n, s) => n + s.footer.commits.length, 0);
       }
     }

@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fsyncDirSync } from '../core/atomic-file';
-import { continuousDir, generationDir, listSegments, readGeneration, segmentFile, writeGeneration } from './generations';
+import {
+  continuousDir,
+  generationDir,
+  listSegments,
+  readGeneration,
+  segmentFile,
+  writeGeneration,
+} from './generations';
 import { planCompaction, type CompactionPlan, type MergeAction, type ThinningConfig } from './compaction-plan';
 import { materialisePlan } from './moment';
 import { encodeSegment, Segment, writeSegment, type NewCommit } from './segment-file';
@@ -67,7 +74,8 @@ function tidy(storeDir: string): void {
   }
   for (const n of names) {
     if (n.endsWith('.drop.tmp')) fs.rmSync(path.join(continuousDir(storeDir), n), { recursive: true, force: true });
-    else if (readGeneration(storeDir, n)) for (const r of listSegments(storeDir, n).superseded) fs.rmSync(r.file, { force: true });
+    else if (readGeneration(storeDir, n))
+      for (const r of listSegments(storeDir, n).superseded) fs.rmSync(r.file, { force: true });
   }
 }
 

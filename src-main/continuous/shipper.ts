@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import { openRaw, type SqliteDatabase } from '../db/connection';
 import { heldFd } from './held-fd';
-import { listGenerations, listSegments, segmentFile, writeGeneration, type GapReason, type Generation } from './generations';
+import {
+  listGenerations,
+  listSegments,
+  segmentFile,
+  writeGeneration,
+  type GapReason,
+  type Generation,
+} from './generations';
 import { encodeSegment, Segment, writeSegment, type NewCommit } from './segment-file';
 import { dbFileIdentity, readShipperState, writeShipperState } from './shipper-state';
 import { readFramePage, readWalHeader, scanCommits, startOf, type WalPosition } from './wal-file';
@@ -106,7 +113,8 @@ export class Shipper {
     this.pos = pos;
     const idx = readWalIndexHeader(this.shm);
     const cycleContinues = !!idx && idx.salt1 === pos.salt1 && idx.salt2 === pos.salt2 && idx.mxFrame >= pos.frame;
-    const cleanlyEmptied = state.expectRestart && state.position.frame === pos.frame && state.position.salt1 === pos.salt1;
+    const cleanlyEmptied =
+      state.expectRestart && state.position.frame === pos.frame && state.position.salt1 === pos.salt1;
     if (!cycleContinues && !cleanlyEmptied)
       return this.newGeneration('changed-while-closed', 'The WAL does not continue from the last shipped frame.');
     this.expectRestart = cleanlyEmptied;
@@ -221,7 +229,13 @@ export class Shipper {
       this.status.commits += commits.length;
       this.status.lastShippedAt = durableAt;
       this.status.protectedUpTo = at;
-      this.opts.onRound?.({ salt1: end.salt1, frame: end.frame, commits: commits.length, bytes: bytes.length, durableAt });
+      this.opts.onRound?.({
+        salt1: end.salt1,
+        frame: end.frame,
+        commits: commits.length,
+        bytes: bytes.length,
+        durableAt,
+      });
     } finally {
       fs.closeSync(walFd);
     }
@@ -263,7 +277,11 @@ export class Shipper {
       this.shipNew();
       const reader = this.reader!;
       if (reader.inTransaction) reader.exec('COMMIT');
-      const [r] = this.checkpointer!.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+      const [r] = this.checkpointer!.pragma('wal_checkpoint(PASSIVE)') as {
+        busy: number;
+        log: number;
+        checkpointed: number;
+      }[];
       this.identity = dbFileIdentity(this.opts.dbFile);
       const pos = this.pos!;
       if (r && r.log === pos.frame && r.checkpointed === r.log) {
@@ -305,7 +323,13 @@ export class Shipper {
       const base = await this.opts.takeBasePoint(reason);
       const after = dbFileIdentity(this.opts.dbFile);
       const idx = readWalIndexHeader(this.shm);
-      if (base.position && before === after && idx && idx.salt1 === base.position.salt1 && idx.salt2 === base.position.salt2) {
+      if (
+        base.position &&
+        before === after &&
+        idx &&
+        idx.salt1 === base.position.salt1 &&
+        idx.salt2 === base.position.salt2
+      ) {
         const at = this.now();
         this.generation = writeGeneration(this.opts.storeDir, {
           id: base.id,

@@ -50,10 +50,12 @@ async function thin(): Promise<void> {
 const report = () => port.postMessage({ type: 'status', status: shipper.status });
 
 async function loop(): Promise<void> {
-  await serial(() => shipper.start().catch((e: Error) => {
-    shipper.status.state = 'error';
-    shipper.status.error = e.message;
-  }));
+  await serial(() =>
+    shipper.start().catch((e: Error) => {
+      shipper.status.state = 'error';
+      shipper.status.error = e.message;
+    }),
+  );
   report();
   let compactedAt = Date.now();
   while (!closed) {

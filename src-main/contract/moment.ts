@@ -16,7 +16,15 @@ export function parseMoment(text: string, now: number): number | null {
   const local = LOCAL.exec(t);
   if (local) {
     const [, y, mo, d, h, mi, s, ms] = local;
-    const date = new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0), Number((ms ?? '0').padEnd(3, '0')));
+    const date = new Date(
+      Number(y),
+      Number(mo) - 1,
+      Number(d),
+      Number(h),
+      Number(mi),
+      Number(s ?? 0),
+      Number((ms ?? '0').padEnd(3, '0')),
+    );
     // new Date rolls 2026-02-31 over into March; a date that does not exist is refused instead.
     if (date.getMonth() !== Number(mo) - 1 || date.getDate() !== Number(d)) return null;
     return date.getTime();

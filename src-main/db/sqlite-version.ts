@@ -34,7 +34,11 @@ export function assertSqliteVersion(db: SqliteDatabase): void {
   const sqlite = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
   let binding = 'unknown';
   try {
-    binding = (createRequire(typeof __filename === 'string' ? __filename : path.join(process.cwd(), 'index.js'))('better-sqlite3/package.json') as { version: string }).version;
+    binding = (
+      createRequire(typeof __filename === 'string' ? __filename : path.join(process.cwd(), 'index.js'))(
+        'better-sqlite3/package.json',
+      ) as { version: string }
+    ).version;
   } catch {
     // a bundled build without the package file: the SQLite version alone decides
   }

@@ -63,7 +63,12 @@ export const backupConfigSchema = z.object({
     .object({
       enabled: z.boolean().default(true),
       /** Every commit is kept this long... */
-      keepAllHours: z.number().int().min(1).max(24 * 30).default(24),
+      keepAllHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 30)
+        .default(24),
       /** ...then one point per minute for this long; after that the tiered snapshots remain. */
       perMinuteDays: z.number().int().min(0).max(365).default(7),
     })

@@ -60,13 +60,13 @@ export async function restoreSnapshot(
   try {
     return await ctx.withProgress('restore', operationId, async (progress) => {
       const prepared = await (opts.migrations
-        ? prepareRestore(
-            { op: 'restore-prepare', materialise, token },
-            progress,
-            opts.migrations,
-          )
+        ? prepareRestore({ op: 'restore-prepare', materialise, token }, progress, opts.migrations)
         : runSnapshotJob({ op: 'restore-prepare', materialise, token }, progress));
-      assertMaterialised(prepared.materialised, 'snapshotId' in target ? `Snapshot ${id}` : `The ${id}`, 'nothing was restored');
+      assertMaterialised(
+        prepared.materialised,
+        'snapshotId' in target ? `Snapshot ${id}` : `The ${id}`,
+        'nothing was restored',
+      );
       resolvedAt = prepared.materialised.resolved?.at ?? null;
       const hadDatabase = fs.existsSync(dbFile);
       const preRestoreAt = opts.clock.now();

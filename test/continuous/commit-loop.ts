@@ -24,9 +24,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write('ready\n');
   const db = app.db.connection;
-  const addSession = db.prepare(
-    `INSERT INTO sessions (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)`,
-  );
+  const addSession = db.prepare(`INSERT INTO sessions (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)`);
   const addMessage = db.prepare(
     `INSERT INTO messages (id, session_id, sequence, role, content, created_at) VALUES (?, ?, ?, 'user', ?, ?)`,
   );

@@ -11,9 +11,9 @@ import { until } from './continuous-fixtures';
 function titles(file: string): string[] {
   const db = new Database(file, { readonly: true });
   try {
-    return (db.prepare(`SELECT title FROM sessions WHERE title LIKE 'timed %' ORDER BY title`).all() as { title: string }[]).map(
-      (r) => r.title,
-    );
+    return (
+      db.prepare(`SELECT title FROM sessions WHERE title LIKE 'timed %' ORDER BY title`).all() as { title: string }[]
+    ).map((r) => r.title);
   } finally {
     db.close();
   }
@@ -47,7 +47,6 @@ describe('restore to an exact time', () => {
     }
     const storeDir = path.join(dir, 'backups', 'store');
     const ranges = listRanges(storeDir);
-    console.log(JSON.stringify(ranges.map((r) => [r.startedBecause, r.commits, r.from, r.to])));
     expect(ranges.length).toBe(1);
     expect(ranges[0]!.commits).toBeGreaterThanOrEqual(12);
     const scratch = tempDir('strata-exact-out-');

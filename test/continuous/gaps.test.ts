@@ -19,9 +19,9 @@ async function running(app: StrataApp): Promise<void> {
 function titles(file: string, like: string): string[] {
   const db = new Database(file, { readonly: true });
   try {
-    return (db.prepare(`SELECT title FROM sessions WHERE title LIKE ? ORDER BY title`).all(like) as { title: string }[]).map(
-      (r) => r.title,
-    );
+    return (
+      db.prepare(`SELECT title FROM sessions WHERE title LIKE ? ORDER BY title`).all(like) as { title: string }[]
+    ).map((r) => r.title);
   } finally {
     db.close();
   }
@@ -65,7 +65,10 @@ describe('gaps are never silent', () => {
     await app.close();
     // Written while the app is closed: the CLI's demo command, then a sqlite3 write.
     await strataJson(dir, ['demo', '--sessions', '2', '--messages-per-session', '1', '--seed', '5']);
-    const raw = spawnSync('sqlite3', [dbFileOf(dir), "INSERT INTO sessions (id, title, created_at, updated_at) SELECT 'x-closed', 'closed 1', 0, 0;"]);
+    const raw = spawnSync('sqlite3', [
+      dbFileOf(dir),
+      "INSERT INTO sessions (id, title, created_at, updated_at) SELECT 'x-closed', 'closed 1', 0, 0;",
+    ]);
     const haveSqlite = raw.status === 0;
     app = await openHost(dir);
     try {

@@ -18,9 +18,9 @@ const DAY = 24 * HOUR;
 function numbers(file: string): number[] {
   const db = new Database(file, { readonly: true });
   try {
-    return (db.prepare(`SELECT title FROM sessions WHERE title LIKE 'thin %' ORDER BY rowid`).all() as { title: string }[]).map(
-      (r) => Number(r.title.slice(5)),
-    );
+    return (
+      db.prepare(`SELECT title FROM sessions WHERE title LIKE 'thin %' ORDER BY rowid`).all() as { title: string }[]
+    ).map((r) => Number(r.title.slice(5)));
   } finally {
     db.close();
   }
@@ -57,7 +57,9 @@ describe('thinning continuous protection', () => {
         for (let k = 0; k < 3; k++) {
           now = t + k * 10_000;
           n++;
-          writer.prepare(`INSERT INTO sessions (id, title, created_at, updated_at) VALUES (?, ?, 0, 0)`).run(`thin-${n}`, `thin ${n}`);
+          writer
+            .prepare(`INSERT INTO sessions (id, title, created_at, updated_at) VALUES (?, ?, 0, 0)`)
+            .run(`thin-${n}`, `thin ${n}`);
           await shipper.tick();
           commits.push({ n, at: now });
         }

@@ -270,7 +270,6 @@ describe('a snapshot while another process writes', () => {
       expect(snap.counts.messages! - base.messages).toBe(2 * (s - base.sessions));
       expect(snap.check.ok).toBe(true);
 
-      console.log(JSON.stringify((await strata(dir, ["--json", "verify", snap.id])).json));
       const v = await strataJson<{ ok: boolean; results: VerifyResult[] }>(dir, ['verify', snap.id]);
       expect(v.results[0]).toMatchObject({ ok: true, problems: [] });
     } finally {

@@ -2,7 +2,7 @@ import { momentTextSchema, parseMoment } from '../../contract/moment';
 import { z } from 'zod';
 import { defineCommand } from '../command';
 import { withApp } from '../with-app';
-import { noPositionals, onePositional } from './args';
+import { noPositionals } from './args';
 import { StrataError } from '../../core/errors';
 import { formatBytes } from '../../snapshots/retention';
 import { readStoreData, subsetPercent } from './store';
@@ -255,12 +255,14 @@ export const snapshotExportCommand = defineCommand({
       at: momentTextSchema.optional(),
       out: z.string({ error: '--out FILE is required' }).min(1),
     })
-    .refine((a) => (a.at ? a.positionals.length === 0 : a.positionals.length === 1), 'give one snapshot ID, or --at TIME'),
+    .refine(
+      (a) => (a.at ? a.positionals.length === 0 : a.positionals.length === 1),
+      'give one snapshot ID, or --at TIME',
+    ),
   run: (ctx, a) =>
     withApp(
       ctx,
-      (app) =>
-        app.snapshots.exportPlain(a.at ? { at: momentOf(a.at, app.clock.now()) } : a.positionals[0]!, a.out),
+      (app) => app.snapshots.exportPlain(a.at ? { at: momentOf(a.at, app.clock.now()) } : a.positionals[0]!, a.out),
       BACKUPS_ONLY,
     ),
   print: (r) =>
