@@ -67,7 +67,7 @@ export const shellQuote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
  * CommonJS file under `dir`, so the bench drives exactly the code the app runs. better-sqlite3
  * stays external, pointed at this checkout's copy so the bundle loads from any folder.
  */
-export async function bundleApp(dir) {
+export async function bundleApp(dir, extraExports = []) {
   const checkWorker = path.join(DIST, 'workers', 'snapshot.cjs');
   if (!fs.existsSync(path.join(DIST, 'cli.cjs')) || !fs.existsSync(checkWorker)) {
     throw new Error(`dist/ is not built: run 'node scripts/build.mjs --main' (or 'npm run bench', which builds first)`);
@@ -81,6 +81,7 @@ export async function bundleApp(dir) {
         `export { StrataApp } from './src-main/app/strata-app';`,
         `export { StrataDatabase } from './src-main/db';`,
         `export { APP_VERSION } from './src-main/core/app-version';`,
+        ...extraExports,
       ].join('\n'),
       resolveDir: ROOT,
       loader: 'ts',

@@ -16,7 +16,7 @@ const GOAL_RESTORE_S = 5;
 const GOAL_P99_MS = 20;
 
 /** Seeded filler text: about 1.6 KB per message, varied enough that compression is realistic. */
-function filler(seed) {
+export function filler(seed) {
   let x = seed >>> 0 || 1;
   const words = ['alpha', 'table', 'WAL', 'session', 'restore', 'kyoto', 'parser', 'backup', 'point', 'diff', 'page'];
   const out = [];
@@ -30,7 +30,7 @@ function filler(seed) {
 }
 
 /** Writes sessions of 1,000 messages straight through the app's connection until the file reaches the size. */
-function fillDatabase(app, targetBytes) {
+export function fillDatabase(app, targetBytes) {
   const conn = app.db.connection;
   const insertSession = conn.prepare(
     `INSERT INTO sessions (id, title, model, created_at, updated_at) VALUES (?, ?, 'bench', ?, ?)`,

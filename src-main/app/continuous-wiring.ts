@@ -4,11 +4,13 @@ import { scratchDir } from '../snapshots/scratch';
 import { planCompaction } from '../continuous/compaction-plan';
 import { readTimelines } from '../continuous/timeline';
 import type { ContinuousThinning } from '../snapshots/retention';
+import type { ShippedRound } from '../continuous/shipper-types';
 import type { StrataApp } from './strata-app';
 
 /** Starts the shipper thread for the app's live database; its status feeds health. */
-export function startProtection(app: StrataApp): ContinuousProtection {
+export function startProtection(app: StrataApp, onRound?: (round: ShippedRound) => void): ContinuousProtection {
   return ContinuousProtection.start({
+    ...(onRound ? { onRound } : {}),
     dbFile: app.paths.database,
     storeDir: app.snapshots.store.pages.dir,
     scratchDir: scratchDir(app.paths.backups),

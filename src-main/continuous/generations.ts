@@ -43,11 +43,6 @@ export function generationDir(storeDir: string, id: string): string {
   return path.join(continuousDir(storeDir), id);
 }
 
-export function newGenerationId(now: number): string {
-  const stamp = new Date(now).toISOString().replace(/[-:.]/g, '');
-  return `${stamp}-${crypto.randomBytes(3).toString('hex')}`;
-}
-
 function checksumOf(g: Omit<Generation, 'checksum'>): string {
   return crypto.createHash('sha256').update(canonicalJson(g)).digest('hex');
 }

@@ -5,7 +5,7 @@ import { StrataError } from '../core/errors';
 import { tempNameIn, writeFully } from '../page-store/durable-write';
 import { PageStore } from '../page-store';
 import { Segment } from './segment-file';
-import { planMoment, type MomentPlan } from './timeline';
+import { planMoment, readFooter, type MomentPlan } from './timeline';
 
 export interface MomentOutcome {
   bytes: number;
@@ -34,22 +34,34 @@ export async function materialisePlan(storeDir: string, plan: MomentPlan, outFil
     const newest = new Map<number, { seg: number; offset: number }>();
     let dbPages = Math.floor(fs.statSync(tmp).size / pageSize);
     const segments = plan.segments.map((ref) => ref.file);
+    // First pass on footers only; a segment is read whole, and its checksum checked, once, when
+    // its pages are written (and then its footer must be the one planned with).
+    const footers = segments.map((f) => readFooter(f));
     for (let s = 0; s < segments.length; s++) {
-      const seg = Segment.read(segments[s]!);
-      const upTo = s === segments.length - 1 ? plan.commitIndex : seg.footer.commits.length - 1;
+      const footer = footers[s];
+      if (!footer) throw new StrataError('corrupt', `Segment ${path.basename(segments[s]!)} cannot be read.`);
+      const upTo = s === segments.length - 1 ? plan.commitIndex : footer.commits.length - 1;
       for (let i = 0; i <= upTo; i++) {
-        const c = seg.footer.commits[i]!;
+        const c = footer.commits[i]!;
         for (const [pgno, offset] of c.pages) newest.set(pgno, { seg: s, offset });
         dbPages = c.dbPages;
       }
     }
+    const bySegment = new Map<number, [number, number][]>();
+    for (const [pgno, { seg, offset }] of newest) {
+      const list = bySegment.get(seg) ?? [];
+      list.push([pgno, offset]);
+      bySegment.set(seg, list);
+    }
     const fd = fs.openSync(tmp, 'r+');
     try {
       for (let s = 0; s < segments.length; s++) {
-        const mine = [...newest].filter(([, v]) => v.seg === s);
-        if (!mine.length) continue;
+        const mine = bySegment.get(s);
+        if (!mine) continue;
         const seg = Segment.read(segments[s]!);
-        for (const [pgno, { offset }] of mine) {
+        if (JSON.stringify(seg.footer) !== JSON.stringify(footers[s]))
+          throw new StrataError('corrupt', `Segment ${path.basename(segments[s]!)} changed while it was read.`);
+        for (const [pgno, offset] of mine) {
           if (pgno > dbPages) continue; // a page past the end after the database shrank
           writeFully(fd, seg.pageAt(offset), (pgno - 1) * pageSize);
         }

@@ -87,6 +87,12 @@ export class ContinuousProtection {
     return this.status;
   }
 
+  /** The shipper thread's busy and idle time so far (ms): busy share = active / (active + idle). */
+  utilization(): { active: number; idle: number } {
+    const u = this.worker.performance.eventLoopUtilization();
+    return { active: u.active, idle: u.idle };
+  }
+
   private call(msg: Record<string, unknown>): Promise<ShipperStatus> {
     if (this.exited) return Promise.resolve(this.status);
     const id = this.nextId++;

@@ -45,15 +45,13 @@ class GapError extends Error {
  * Copies every committed WAL frame into segments, in the style of Litestream, from inside the app.
  * One read transaction (`reader`) is held at all times: while it uses WAL frames, nobody can
  * restart the WAL or checkpoint past it, so frames cannot vanish before they are copied. Strata's
- * connections never checkpoint; this class does, only after shipping, and only while holding the
- * write lock (`locker`) so nothing is appended between the last copy and the checkpoint.
+ * connections never checkpoint; this class does, only after shipping (see `checkpoint`).
  * Whatever could hide a commit (a foreign checkpoint, a WAL reset we did not cause, frames that do
  * not check out, a file changed while we were away) ends the generation; the next one starts from
  * a full point.
  */
 export class Shipper {
   private reader: SqliteDatabase | null = null;
-  private locker: SqliteDatabase | null = null;
   /** A checkpoint cannot run inside a transaction, so it gets its own connection. */
   private checkpointer: SqliteDatabase | null = null;
   private generation: Generation | null = null;
@@ -127,8 +125,6 @@ export class Shipper {
   private openConnections(): void {
     this.reader ??= openRaw(this.opts.dbFile, { readonly: true, fileMustExist: true });
     this.reader.pragma('busy_timeout = 5000');
-    this.locker ??= openRaw(this.opts.dbFile, { fileMustExist: true });
-    this.locker.pragma('busy_timeout = 200');
     this.checkpointer ??= openRaw(this.opts.dbFile, { fileMustExist: true });
     this.checkpointer.pragma('busy_timeout = 200');
     this.repin();
@@ -261,44 +257,33 @@ export class Shipper {
   }
 
   /**
-   * Holds the write lock, ships the last frames, then lets a PASSIVE checkpoint fold them in.
-   * With nothing appended in between, a fully checkpointed WAL restarts with the next salt and
-   * loses nothing we have not copied. Busy (a writer mid-transaction): try again next round.
+   * Ships, lets a PASSIVE checkpoint fold frames into the file, ships again, then re-pins.
+   * No write lock is needed, so the app's writers never wait on the shipper: while our read
+   * transaction holds its place (at or before what was shipped once the first pass is done),
+   * the checkpoint copies nothing past it and nobody can restart the WAL, so the second pass
+   * still finds every frame appended meanwhile. Only after that does the reader let go; a WAL
+   * restart after this point can only drop frames that were both shipped and folded in.
+   * Returns whether everything in the WAL is now in the file.
    */
   checkpoint(): boolean {
-    const locker = this.locker!;
-    try {
-      locker.exec('BEGIN IMMEDIATE');
-    } catch (e) {
-      if ((e as { code?: string }).code === 'SQLITE_BUSY') return false;
-      throw e;
-    }
-    try {
-      this.shipNew();
-      const reader = this.reader!;
-      if (reader.inTransaction) reader.exec('COMMIT');
-      const [r] = this.checkpointer!.pragma('wal_checkpoint(PASSIVE)') as {
-        busy: number;
-        log: number;
-        checkpointed: number;
-      }[];
-      this.identity = dbFileIdentity(this.opts.dbFile);
-      const pos = this.pos!;
-      if (r && r.log === pos.frame && r.checkpointed === r.log) {
-        this.expectRestart = true;
-        this.checkpointedAt = pos.frame;
-        this.saveState(false);
-      }
-      this.repin();
-      return this.expectRestart;
-    } finally {
-      if (locker.inTransaction) locker.exec('ROLLBACK');
-    }
+    this.shipNew();
+    const [r] = this.checkpointer!.pragma('wal_checkpoint(PASSIVE)') as {
+      busy: number;
+      log: number;
+      checkpointed: number;
+    }[];
+    this.identity = dbFileIdentity(this.opts.dbFile);
+    this.shipNew();
+    this.repin();
+    this.expectRestart = true;
+    this.checkpointedAt = this.pos!.frame;
+    this.saveState(false);
+    return !!r && r.busy === 0 && r.checkpointed === r.log;
   }
 
   private closeConnections(): void {
-    for (const c of [this.reader, this.locker, this.checkpointer]) c?.close();
-    this.reader = this.locker = this.checkpointer = null;
+    for (const c of [this.reader, this.checkpointer]) c?.close();
+    this.reader = this.checkpointer = null;
   }
 
   private saveState(closedCleanly: boolean): void {
@@ -369,6 +354,8 @@ export class Shipper {
     if (this.status.state === 'closed') return;
     try {
       if (this.generation && this.reader) for (let i = 0; i < 20 && !this.checkpoint(); i++);
+    } catch {
+      // A gap found now changes nothing: a new generation starts after the restore anyway.
     } finally {
       this.status.state = 'paused';
       this.closeConnections();
@@ -386,17 +373,25 @@ export class Shipper {
   /** Ships everything, folds the WAL in, and records the state so the next start can go on. */
   close(): void {
     if (this.status.state === 'closed') return;
+    let shipped = this.status.state !== 'paused';
     try {
       if (this.generation && this.status.state !== 'paused') {
         for (let i = 0; i < 20 && !this.checkpoint(); i++) {
-          // a writer holds the lock for a moment; the close waits its turn
+          // another connection's reader kept the checkpoint from finishing; try again
         }
       }
+    } catch {
+      // A gap seen at the very end: the state is left as it was, so the next start sees it too.
+      shipped = false;
     } finally {
       this.status.state = 'closed';
+      const before = dbFileIdentity(this.opts.dbFile);
       this.closeConnections();
-      if (this.generation && this.pos) {
+      if (shipped && this.generation && this.pos) {
+        // The last connection to close folds the WAL in: if that changed the file, frames we
+        // never shipped may be in it, and the next start must begin a new generation.
         this.identity = dbFileIdentity(this.opts.dbFile);
+        if (this.identity !== before) this.expectRestart = false;
         this.saveState(true);
       }
     }
