@@ -19,7 +19,11 @@ const GOAL_ELD_P99_MS = 20;
 const RATE = 20;
 const LOAD_SECONDS = 30;
 
-const quiet = { tiers: { startup: false, auto: false, hourly: false, daily: false, weekly: false }, drillIntervalDays: 0, verifyPeriodDays: 0 };
+const quiet = {
+  tiers: { startup: false, auto: false, hourly: false, daily: false, weekly: false },
+  drillIntervalDays: 0,
+  verifyPeriodDays: 0,
+};
 
 function percentile(sorted, p) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : null;
@@ -48,8 +52,18 @@ function walIndexReader(shmFile) {
   };
 }
 
-async function rpoPhase(StrataApp, dataDir, log) {
+async function configure(StrataApp, dataDir, patch) {
+  const app = await StrataApp.open({ dataDir, owner: 'cli', exclusive: true });
+  try {
+    app.setBackupConfig(patch);
+  } finally {
+    await app.close();
+  }
+}
+
+async function rpoPhase(StrataApp, dataDir, log, withShipper = true) {
   const rounds = [];
+  await configure(StrataApp, dataDir, { continuous: { enabled: withShipper } });
   const app = await StrataApp.open({
     dataDir,
     owner: 'host',
@@ -59,8 +73,10 @@ async function rpoPhase(StrataApp, dataDir, log) {
   const shm = walIndexReader(`${app.paths.database}-shm`);
   try {
     const t0 = performance.now();
-    while (app.protectionStatus()?.state !== 'running') await new Promise((r) => setTimeout(r, 20));
-    log(`  the first full point took ${round((performance.now() - t0) / 1000, 1)} s; now ${RATE} commits/s for ${LOAD_SECONDS} s`);
+    while (withShipper && app.protectionStatus()?.state !== 'running') await new Promise((r) => setTimeout(r, 20));
+    log(
+      `  the first full point took ${round((performance.now() - t0) / 1000, 1)} s; now ${RATE} commits/s for ${LOAD_SECONDS} s`,
+    );
     const storeDir = app.snapshots.store.pages.dir;
     const before = dirBytes(path.join(storeDir, 'continuous'));
     const session = app.db.sessions.create({ title: 'RPO bench' });
@@ -89,9 +105,15 @@ async function rpoPhase(StrataApp, dataDir, log) {
       commits: commits.length,
       matched: lags.length,
       rpoMs: { p50: percentile(lags, 50), p99: percentile(lags, 99), max: lags.at(-1) ?? null },
-      eventLoopDelayMs: { p50: round(eld.percentile(50) / 1e6, 1), p99: round(eld.percentile(99) / 1e6, 1), max: round(eld.max / 1e6, 1) },
+      eventLoopDelayMs: {
+        p50: round(eld.percentile(50) / 1e6, 1),
+        p99: round(eld.percentile(99) / 1e6, 1),
+        max: round(eld.max / 1e6, 1),
+      },
       shipperBusyShare:
-        startUtil && util ? round((util.active - startUtil.active) / (util.active + util.idle - startUtil.active - startUtil.idle), 3) : null,
+        startUtil && util
+          ? round((util.active - startUtil.active) / (util.active + util.idle - startUtil.active - startUtil.idle), 3)
+          : null,
       seconds: round(elapsed, 1),
       storeGrowthBytesPer1000Messages: Math.round(((after - before) / commits.length) * 1000),
       rounds: rounds.length,
@@ -138,9 +160,17 @@ async function simulatedDay(mod, dataDir, log) {
       n++;
       await shipper.tick();
     }
-    await compact(storeDir, now, data.thinning, { storeBase: (f) => storeFileAsBase(data, f), scratchDir: data.scratchDir });
+    await compact(storeDir, now, data.thinning, {
+      storeBase: (f) => storeFileAsBase(data, f),
+      scratchDir: data.scratchDir,
+    });
     log(`  simulated ${n} commits over 24 h in ${round((performance.now() - t0) / 1000, 1)} s`);
-    return { baseId, middle: start + DAY / 2, commits: n, continuousBytes: dirBytes(path.join(storeDir, 'continuous')) };
+    return {
+      baseId,
+      middle: start + DAY / 2,
+      commits: n,
+      continuousBytes: dirBytes(path.join(storeDir, 'continuous')),
+    };
   } finally {
     shipper.close();
     writer.close();
@@ -166,6 +196,8 @@ export async function run(opts) {
     const dbBytes = fs.statSync(app.paths.database).size;
     await app.close();
 
+    log(`  the same load without continuous protection (the app's own cost, for comparison)`);
+    const baseline = await rpoPhase(mod.StrataApp, dataDir, log, false);
     const rpo = await rpoPhase(mod.StrataApp, dataDir, log);
     log(`  RPO p50 ${rpo.rpoMs.p50} ms, p99 ${rpo.rpoMs.p99} ms; ELD p99 ${rpo.eventLoopDelayMs.p99} ms`);
 
@@ -181,7 +213,11 @@ export async function run(opts) {
       const result = await fn();
       const seconds = (performance.now() - t) / 1000;
       h.disable();
-      return { result, seconds: round(seconds, 2), eventLoopDelayMs: { p99: round(h.percentile(99) / 1e6, 1), max: round(h.max / 1e6, 1) } };
+      return {
+        result,
+        seconds: round(seconds, 2),
+        eventLoopDelayMs: { p99: round(h.percentile(99) / 1e6, 1), max: round(h.max / 1e6, 1) },
+      };
     };
     log('  restore the base point, then restore to the middle of the day');
     const plain = await measure(() => app.snapshots.restore(day.baseId));
@@ -191,7 +227,15 @@ export async function run(opts) {
     return {
       databaseMiB: round(dbBytes / MiB, 1),
       rpo,
-      restore: { snapshotSeconds: plain.seconds, momentSeconds: moment.seconds, ratio, commitsInDay: day.commits, continuousBytesAfterDay: day.continuousBytes, eventLoopDelayMs: moment.eventLoopDelayMs },
+      baselineWithoutShipper: { eventLoopDelayMs: baseline.eventLoopDelayMs, seconds: baseline.seconds },
+      restore: {
+        snapshotSeconds: plain.seconds,
+        momentSeconds: moment.seconds,
+        ratio,
+        commitsInDay: day.commits,
+        continuousBytesAfterDay: day.continuousBytes,
+        eventLoopDelayMs: moment.eventLoopDelayMs,
+      },
       goals: {
         rpoP99Within1s: rpo.rpoMs.p99 !== null && rpo.rpoMs.p99 <= GOAL_RPO_P99_MS ? 'PASS' : 'FAIL',
         eventLoopP99Max20ms: rpo.eventLoopDelayMs.p99 <= GOAL_ELD_P99_MS ? 'PASS' : 'FAIL',
@@ -203,11 +247,21 @@ export async function run(opts) {
           rows: [
             ['commits (matched to a segment)', `${rpo.commits} (${rpo.matched})`],
             ['RPO p50 / p99 / max ms', `${rpo.rpoMs.p50} / ${rpo.rpoMs.p99} / ${rpo.rpoMs.max}`],
-            ['main-thread ELD p50 / p99 / max ms', `${rpo.eventLoopDelayMs.p50} / ${rpo.eventLoopDelayMs.p99} / ${rpo.eventLoopDelayMs.max}`],
+            [
+              'main-thread ELD p50 / p99 / max ms',
+              `${rpo.eventLoopDelayMs.p50} / ${rpo.eventLoopDelayMs.p99} / ${rpo.eventLoopDelayMs.max}`,
+            ],
+            [
+              'the same without the shipper',
+              `${baseline.eventLoopDelayMs.p50} / ${baseline.eventLoopDelayMs.p99} / ${baseline.eventLoopDelayMs.max}`,
+            ],
             ['shipper thread busy share during the load', rpo.shipperBusyShare],
             ['store growth per 1,000 messages', `${round(rpo.storeGrowthBytesPer1000Messages / 1024, 1)} KiB`],
             ['segments written', rpo.rounds],
-            ['24 h of commits (one per 30 s), kept after thinning', `${day.commits} commits, ${round(day.continuousBytes / MiB, 1)} MiB`],
+            [
+              '24 h of commits (one per 30 s), kept after thinning',
+              `${day.commits} commits, ${round(day.continuousBytes / MiB, 1)} MiB`,
+            ],
             ['restore a snapshot point / to a moment (s)', `${plain.seconds} / ${moment.seconds} (ratio ${ratio})`],
           ],
         },

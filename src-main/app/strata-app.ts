@@ -305,7 +305,8 @@ export class StrataApp {
     });
     this.scheduler.start();
     this.points.warmSoon();
-    if (config().enabled && config().continuous.enabled && !this.protection) this.protection = startProtection(this, this.opts.onShippedRound);
+    if (config().enabled && config().continuous.enabled && !this.protection)
+      this.protection = startProtection(this, this.opts.onShippedRound);
     // The startup tier: one snapshot each time the app starts, unless nothing changed.
     if (config().enabled && config().tiers.startup) {
       void this.scheduledSnapshot('startup').catch((e: unknown) =>
