@@ -7,11 +7,13 @@ import type { HealthReport } from '../snapshots';
 /** Shipping more than this far behind is worth a warning: the promise is about a second. */
 export const LAG_WARNING_SECONDS = 10;
 
-/** The newest gap on disk: the start of the newest generation that did not start first. */
-function lastGapOnDisk(storeDir: string): ContinuousHealth['lastGap'] {
-  const gens = listGenerations(storeDir);
-  const g = [...gens].reverse().find((x) => x.reason !== 'first-start');
-  return g ? { at: g.baseAt, reason: g.reason, detail: g.detail } : null;
+/** The gaps on record, newest first: the starts of generations that did not start first. */
+function gapsOnDisk(storeDir: string): NonNullable<ContinuousHealth['gaps']> {
+  return listGenerations(storeDir)
+    .filter((g) => g.reason !== 'first-start')
+    .reverse()
+    .slice(0, 20)
+    .map((g) => ({ at: Date.parse(g.startedAt), reason: g.reason, detail: g.detail }));
 }
 
 /** When the newest generation's last shipped commit was recorded (for a process with no shipper). */
@@ -30,12 +32,14 @@ export function continuousHealth(
   now: number,
 ): ContinuousHealth {
   const protectedUpTo = status ? status.protectedUpTo : lastShippedOnDisk(storeDir);
+  const gaps = gapsOnDisk(storeDir);
   return {
     enabled,
     state: status ? status.state : 'not-running',
     protectedUpTo,
     secondsBehind: status && protectedUpTo !== null ? Math.max(0, (now - protectedUpTo) / 1000) : null,
-    lastGap: status?.lastGap ?? lastGapOnDisk(storeDir),
+    lastGap: status?.lastGap ?? gaps[0] ?? null,
+    gaps,
     error: status?.error ?? null,
   };
 }

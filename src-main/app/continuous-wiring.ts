@@ -9,6 +9,8 @@ import type { StrataApp } from './strata-app';
 
 /** Starts the shipper thread for the app's live database; its status feeds health. */
 export function startProtection(app: StrataApp, onRound?: (round: ShippedRound) => void): ContinuousProtection {
+  let lastError: string | null = null;
+  let lastGapAt = 0;
   return ContinuousProtection.start({
     ...(onRound ? { onRound } : {}),
     dbFile: app.paths.database,
@@ -18,7 +20,15 @@ export function startProtection(app: StrataApp, onRound?: (round: ShippedRound) 
     thinning: app.backupConfig().continuous,
     onLog: (message) => app.logger.warn(message),
     onStatus: (s) => {
-      if (s.state === 'error') app.logger.warn('continuous protection stopped on an error', { error: s.error });
+      if (s.state === 'error' && s.error !== lastError)
+        app.logger.warn('continuous protection stopped on an error', { error: s.error });
+      lastError = s.error;
+      // Each gap is an event: health is published again, so the screens show it at once.
+      if (s.lastGap && s.lastGap.at !== lastGapAt) {
+        lastGapAt = s.lastGap.at;
+        app.logger.warn('continuous protection: a gap, a new range started', { reason: s.lastGap.reason });
+        void app.publishHealth();
+      }
     },
   });
 }

@@ -323,6 +323,11 @@ export class StrataApp {
     return this.snapshots.create({ tier: 'manual', label: reason.slice(0, 200), pinned: true });
   }
 
+  /** Recomputes health and sends it to the screens (and an alert when it got worse). */
+  publishHealth(): Promise<void> {
+    return this.healthPublisher.publish();
+  }
+
   /** The shipper thread's busy share (null when it is not running here). */
   protectionUtilization(): { active: number; idle: number } | null {
     return this.protection?.utilization() ?? null;

@@ -61,6 +61,8 @@ export const continuousHealthSchema = z.object({
   protectedUpTo: ms.nullable(),
   secondsBehind: z.number().min(0).nullable(),
   lastGap: z.object({ at: ms, reason: gapReasonSchema, detail: z.string() }).nullable(),
+  /** Every gap still on record, newest first (at most 20). */
+  gaps: z.array(z.object({ at: ms, reason: gapReasonSchema, detail: z.string() })).optional(),
   error: z.string().nullable(),
 });
 export type ContinuousHealth = z.infer<typeof continuousHealthSchema>;
