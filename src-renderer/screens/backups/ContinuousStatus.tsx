@@ -49,16 +49,18 @@ export function ContinuousStatus() {
   const health = useBackups((s) => s.health);
   const [now, setNow] = useState(() => Date.now());
   const running = health?.continuous?.state === 'running';
+  // Starting, paused or running here: the state and the last gap change without any event.
+  const live = !!health?.continuous?.enabled && health.continuous.state !== 'not-running';
 
   useEffect(() => {
-    if (!running) return;
-    const tick = setInterval(() => setNow(Date.now()), 1000);
+    if (!live) return;
+    const tick = running ? setInterval(() => setNow(Date.now()), 1000) : null;
     const refresh = setInterval(() => void useBackups.getState().refreshHealth(), REFRESH_MS);
     return () => {
-      clearInterval(tick);
+      if (tick) clearInterval(tick);
       clearInterval(refresh);
     };
-  }, [running]);
+  }, [live, running]);
 
   const c = health?.continuous;
   if (!health || !c) return null;

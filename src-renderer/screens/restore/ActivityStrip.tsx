@@ -11,11 +11,17 @@ interface Bar {
   commits: number;
 }
 
-/** Commits per minute over the range, grouped into at most MAX_BARS equal spans of whole minutes. */
+/** A short range still gets a readable strip: at least this many minutes, ending with it. */
+const MIN_WINDOW_MINUTES = 30;
+
+/**
+ * Commits per minute over the range, grouped into at most MAX_BARS equal spans of whole minutes.
+ * A range shorter than MIN_WINDOW_MINUTES is shown in a window that begins before it.
+ */
 export function bars(range: ContinuousRange): Bar[] {
-  const start = Math.floor(range.from / MINUTE) * MINUTE;
   const end = Math.floor(range.to / MINUTE) * MINUTE + MINUTE;
-  const minutes = Math.max(1, Math.round((end - start) / MINUTE));
+  const start = Math.min(Math.floor(range.from / MINUTE) * MINUTE, end - MIN_WINDOW_MINUTES * MINUTE);
+  const minutes = Math.round((end - start) / MINUTE);
   const per = Math.ceil(minutes / MAX_BARS);
   const count = Math.ceil(minutes / per);
   const out: Bar[] = Array.from({ length: count }, (_, i) => ({
@@ -56,6 +62,11 @@ export function ActivityStrip({ range, at }: { range: ContinuousRange; at: numbe
         aria-label={summary}
         data-testid="activity-strip"
       >
+        {range.from > start && (
+          <rect className="activity-outside" x="0" y="0" width={x(range.from)} height="40">
+            <title>Before this range</title>
+          </rect>
+        )}
         <line className="activity-axis" x1="0" y1="39.5" x2="100" y2="39.5" />
         {list.map((b) => {
           const h = b.commits === 0 ? 0 : Math.max(2, (b.commits / peak) * 38);

@@ -68,9 +68,8 @@ export function PointInTime() {
             {!previewing && preview && (
               <>
                 <p>
-                  At {formatSecond(preview.at)} your data was as it was after the change recorded at{' '}
-                  {formatSecond(preview.resolvedAt)}
-                  {preview.commits > 0 ? ` (${plural(preview.commits, 'change')} into its range)` : ''}.
+                  Your data as it was at {formatSecond(preview.at)}. The last change at or before then was recorded at{' '}
+                  {formatSecond(preview.resolvedAt)}.
                 </p>
                 <table aria-label="Rows per table at that time and now">
                   <thead>
@@ -131,11 +130,10 @@ export function PointInTime() {
         >
           <p>
             Your sessions and settings will be replaced by your data as it was at {formatSecond(preview.at)}: every
-            change up to then, none after. A copy of your data as it is now is kept, and “Undo restore” puts it back.
+            change up to then, none after. That is {plural(counts.sessions ?? 0, 'session')} and{' '}
+            {plural(counts.messages ?? 0, 'message')}.
           </p>
-          <p>
-            That is {plural(counts.sessions ?? 0, 'session')} and {plural(counts.messages ?? 0, 'message')}.
-          </p>
+          <p>A copy of your data as it is now is kept, and “Undo restore” puts it back.</p>
         </ConfirmDialog>
       )}
     </section>
