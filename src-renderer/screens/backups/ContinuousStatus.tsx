@@ -1,48 +1,9 @@
 import { useEffect, useState } from 'react';
-import type { HealthReport } from '../../api/types';
-import { formatRelative, plural } from '../../format';
-import { formatSecond, STARTED_BECAUSE } from '../../moment-format';
 import { useBackups } from '../../store/backups';
+import { gapLine, stateLine } from './continuous-words';
 
-type Continuous = NonNullable<HealthReport['continuous']>;
-
-/** Shipping this far behind is what health warns about; the line turns to a warning with it. */
-const LAG_WARNING_SECONDS = 10;
 /** How often the report is read again while it is on screen, so "seconds ago" stays true. */
 const REFRESH_MS = 5000;
-
-/** How far back everything is safe, as of now: the report's lag plus the time since it was made. */
-function secondsAgo(c: Continuous, checkedAt: number, now: number): number {
-  return Math.max(0, Math.round((c.secondsBehind ?? 0) + (now - checkedAt) / 1000));
-}
-
-function stateLine(c: Continuous, checkedAt: number, now: number): { text: string; warn: boolean } {
-  if (!c.enabled) return { text: 'Off. Backups still run on their schedule.', warn: false };
-  switch (c.state) {
-    case 'running': {
-      const n = secondsAgo(c, checkedAt, now);
-      return {
-        text: n === 0 ? 'Protected up to less than a second ago.' : `Protected up to ${plural(n, 'second')} ago.`,
-        warn: n > LAG_WARNING_SECONDS,
-      };
-    }
-    case 'starting':
-      return { text: 'Starting…', warn: false };
-    case 'paused':
-      return { text: 'Paused for a moment; changes are kept and sent when it resumes.', warn: false };
-    case 'error':
-    case 'closed':
-      return { text: `Stopped${c.error ? `: ${c.error}` : ''}. Snapshots still run.`, warn: true };
-    case 'not-running':
-      return {
-        text:
-          c.protectedUpTo !== null
-            ? `Not running here. The last change was recorded ${formatRelative(c.protectedUpTo)}.`
-            : 'Not running here.',
-        warn: false,
-      };
-  }
-}
 
 /** Continuous protection on the Backups screen: how far back everything is safe, and the last gap. */
 export function ContinuousStatus() {
@@ -64,7 +25,7 @@ export function ContinuousStatus() {
 
   const c = health?.continuous;
   if (!health || !c) return null;
-  const line = stateLine(c, health.checkedAt, Math.max(now, health.checkedAt));
+  const line = stateLine(c, health.checkedAt, now);
   return (
     <section className="continuous-status" aria-labelledby="continuous-heading">
       <h3 id="continuous-heading">Continuous protection</h3>
@@ -72,10 +33,7 @@ export function ContinuousStatus() {
         {line.text}
       </p>
       <p className="muted small" data-testid="continuous-gap">
-        {c.lastGap
-          ? `Last gap: ${formatSecond(c.lastGap.at)}. ${STARTED_BECAUSE[c.lastGap.reason] ?? c.lastGap.reason}.`
-          : 'No gaps: every change since protection started is recorded.'}
-        {c.lastGap?.detail ? ` ${c.lastGap.detail}` : ''}
+        {gapLine(c)}
       </p>
     </section>
   );

@@ -88,6 +88,16 @@ export function ActivityStrip({ range, at }: { range: ContinuousRange; at: numbe
         </span>
         <span>{formatClock(end)}</span>
       </figcaption>
+      {(marked || range.from > start) && (
+        <p className="muted small activity-note">
+          {[
+            marked ? 'The line marks the chosen time.' : '',
+            range.from > start ? 'The shaded part is before this range began.' : '',
+          ]
+            .filter(Boolean)
+            .join(' ')}
+        </p>
+      )}
     </figure>
   );
 }

@@ -27,7 +27,12 @@ export function PointInTime() {
   // The strip follows the chosen moment; before one is chosen it shows the newest range.
   const shown = (at !== null ? rangeAt(ranges, at) : null) ?? last ?? null;
   const counts = preview?.counts ?? {};
-  const tables = preview ? shownTables(counts) : [];
+  // Tables empty then and now say nothing; sessions and messages always show.
+  const tables = preview
+    ? shownTables(counts, now ?? {}).filter(
+        (t) => t === 'sessions' || t === 'messages' || (counts[t] ?? 0) > 0 || (now?.[t] ?? 0) > 0,
+      )
+    : [];
 
   return (
     <section className="card" aria-labelledby="moment-heading">

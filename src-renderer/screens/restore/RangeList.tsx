@@ -15,8 +15,8 @@ export function RangeList({ ranges }: { ranges: ContinuousRange[] }) {
             <li key={`gap-${r.generation}`} className="range-gap">
               <strong>Gap</strong>
               <span>
-                Not recorded from {formatSecond(prev.to)} to {formatSecond(r.from)}. A time in between gives your data
-                as it was at {formatSecond(prev.to)}.
+                Nothing is recorded between {formatSecond(prev.to)} and {formatSecond(r.from)}. A time in between gives
+                your data as it was at {formatSecond(prev.to)}.
               </span>
             </li>
           ),
