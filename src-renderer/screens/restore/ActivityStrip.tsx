@@ -54,6 +54,7 @@ export function ActivityStrip({ range, at }: { range: ContinuousRange; at: numbe
 
   return (
     <figure className="activity">
+      <span className="small activity-title">Changes per minute in this range</span>
       <svg
         className="activity-bars"
         viewBox="0 0 100 40"
