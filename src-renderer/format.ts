@@ -85,3 +85,20 @@ export function tableLabel(name: string): string {
 export function plural(n: number, one: string, many = one + 's'): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
+
+/** The tables people care about first; others follow alphabetically. */
+const FIRST_TABLES = ['sessions', 'messages', 'settings', 'custom_prompts', 'favorite_actions'];
+/** Bookkeeping tables mean nothing to people and always match. */
+const HIDDEN_TABLES = new Set(['database_metadata', 'schema_migrations']);
+
+/** The tables worth showing from some count records, in the order people read them. */
+export function shownTables(...counts: Record<string, number>[]): string[] {
+  return [...new Set(counts.flatMap((c) => Object.keys(c)))]
+    .filter((t) => !HIDDEN_TABLES.has(t) && !t.startsWith('sqlite_'))
+    .sort((a, b) => {
+      const ia = FIRST_TABLES.indexOf(a);
+      const ib = FIRST_TABLES.indexOf(b);
+      if (ia !== -1 || ib !== -1) return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib);
+      return a.localeCompare(b);
+    });
+}

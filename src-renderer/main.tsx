@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { applyTheme, useUi } from './store/ui';
 import './styles.css';
+import './continuous.css';
 
 applyTheme(useUi.getState().theme);
 

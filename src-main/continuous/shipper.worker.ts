@@ -11,12 +11,14 @@ import type { GapReason } from './generations';
  */
 const data = workerData as ShipperWorkerData;
 acceptLiveFds(data.liveFds);
+// A restore replaces the files: base points must read the descriptors lent with the resume.
+let liveFds = data.liveFds;
 const port = parentPort!;
 
 const shipper = new Shipper({
   dbFile: data.dbFile,
   storeDir: data.storeDir,
-  takeBasePoint: (reason) => takeBasePoint(data, reason),
+  takeBasePoint: (reason) => takeBasePoint({ ...data, liveFds }, reason),
   idleCheckpointMs: data.idleCheckpointMs,
   onRound: (round) => port.postMessage({ type: 'round', round }),
 });
@@ -77,6 +79,7 @@ port.on('message', (msg: Call) => {
       else if (msg.op === 'pause') shipper.pause();
       else if (msg.op === 'resume') {
         acceptLiveFds(msg.liveFds);
+        liveFds = msg.liveFds;
         await shipper.resume(msg.reason, msg.detail);
       } else if (msg.op === 'close') {
         closed = true;

@@ -3,6 +3,7 @@ import { CompareCard } from './restore/CompareCard';
 import { PickSnapshot } from './restore/PickSnapshot';
 import { RestoreOutcome } from './restore/RestoreOutcome';
 import { PointInside } from './restore/PointInside';
+import { PointInTime } from './restore/PointInTime';
 import { SessionRestoreOutcome } from './restore/SessionRestoreOutcome';
 
 export function RestoreScreen() {
@@ -17,6 +18,7 @@ export function RestoreScreen() {
       <PickSnapshot />
       <PointInside />
       <CompareCard />
+      <PointInTime />
     </>
   );
 }

@@ -20,6 +20,8 @@ interface BackupsState {
   lastVerify: Record<string, VerifyResult>;
   load(): Promise<void>;
   setHealth(h: HealthReport): void;
+  /** Reads health alone: cheap enough to repeat while its "seconds ago" is on screen. */
+  refreshHealth(): Promise<void>;
   backUpNow(label: string): Promise<Snapshot>;
   verify(id: string): Promise<VerifyResult>;
   remove(id: string): Promise<void>;
@@ -43,6 +45,13 @@ export const useBackups = create<BackupsState>()((set, get) => ({
     }
   },
   setHealth: (health) => set({ health }),
+  async refreshHealth() {
+    try {
+      set({ health: await api.call('getHealth', {}) });
+    } catch {
+      // The next full load reports it; a missed refresh only leaves the figure a little older.
+    }
+  },
   async backUpNow(label) {
     const operationId = newOperationId('snapshot');
     set({ backingUp: true });

@@ -1,5 +1,6 @@
 import { api } from '../api/client';
 import { useBackups } from './backups';
+import { useMoment } from './moment';
 import { usePoint } from './point';
 import { useProgress } from './progress';
 import { useRestore } from './restore';
@@ -12,6 +13,8 @@ export function reloadAll(): void {
   void useSessions.getState().load();
   void useBackups.getState().load();
   void useRestore.getState().refreshComparison();
+  // What was recorded changes with every commit; read it again only where it is on screen.
+  if (useUi.getState().screen === 'restore') void useMoment.getState().load();
   void useSettings.getState().load();
   // An open point's diff is against now, so it follows the data.
   void usePoint.getState().refresh();

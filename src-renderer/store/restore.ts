@@ -19,6 +19,8 @@ interface RestoreState {
   pick(id: string | null): Promise<void>;
   refreshComparison(): Promise<void>;
   restore(): Promise<void>;
+  /** Restores the data as it was at a moment (ms); rejects with the host's error so the caller can show it. */
+  restoreAt(at: number): Promise<void>;
   undo(): Promise<void>;
 }
 
@@ -59,6 +61,19 @@ export const useRestore = create<RestoreState>()((set, get) => ({
       await get().refreshComparison();
     } catch (e) {
       set({ error: readableError(e), phase: 'ready' });
+    }
+  },
+  async restoreAt(at) {
+    const operationId = newOperationId('restore');
+    const before = get().phase;
+    set({ phase: 'restoring', error: null, undoError: null, result: null });
+    try {
+      const result = await withProgress(operationId, 'restore', () => api.call('restoreToMoment', { at, operationId }));
+      set({ result, phase: 'done', canUndo: true });
+      await get().refreshComparison();
+    } catch (e) {
+      set({ phase: before === 'done' || before === 'undone' ? 'idle' : before });
+      throw e;
     }
   },
   async undo() {

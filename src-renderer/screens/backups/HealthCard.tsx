@@ -2,6 +2,7 @@ import type { HealthReport } from '../../api/types';
 import { HealthBadge } from '../../components/HealthBadge';
 import { formatBytes, formatRelative, formatTime } from '../../format';
 import { useBackups } from '../../store/backups';
+import { ContinuousStatus } from './ContinuousStatus';
 
 const HEADLINE = {
   ok: 'Your data is protected',
@@ -70,6 +71,7 @@ export function HealthCard() {
               </dd>
             </div>
           </dl>
+          <ContinuousStatus />
           {health.reasons.length > 0 && (
             <div className={`alert ${health.status === 'error' ? 'alert-error' : 'alert-warn'}`} role="status">
               <strong>{health.status === 'error' ? 'What is wrong' : 'Worth a look'}</strong>

@@ -2,16 +2,11 @@ import { useState } from 'react';
 import { ConfirmDialog } from '../../components/Dialog';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { RunningWork } from '../../components/RunningWork';
-import { formatCount, formatTime, tableLabel } from '../../format';
+import { formatCount, formatTime, shownTables, tableLabel } from '../../format';
 import { useBackups } from '../../store/backups';
 import { usePoint } from '../../store/point';
 import { useRestore } from '../../store/restore';
 import { plural } from '../../format';
-
-/** The tables people care about first; others follow alphabetically. */
-const FIRST = ['sessions', 'messages', 'settings', 'custom_prompts', 'favorite_actions'];
-/** Bookkeeping tables mean nothing to people and always match. */
-const HIDDEN = new Set(['database_metadata', 'schema_migrations']);
 
 export function CompareCard() {
   const { snapshotId, comparison, phase, error, restore, refreshComparison } = useRestore();
@@ -29,16 +24,7 @@ export function CompareCard() {
 
   if (!snapshotId) return null;
 
-  const tables = comparison
-    ? [...new Set([...Object.keys(comparison.snapshot), ...Object.keys(comparison.current)])]
-        .filter((t) => !HIDDEN.has(t) && !t.startsWith('sqlite_'))
-        .sort((a, b) => {
-          const ia = FIRST.indexOf(a);
-          const ib = FIRST.indexOf(b);
-          if (ia !== -1 || ib !== -1) return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib);
-          return a.localeCompare(b);
-        })
-    : [];
+  const tables = comparison ? shownTables(comparison.snapshot, comparison.current) : [];
 
   return (
     <section className="card" aria-labelledby="compare-heading">

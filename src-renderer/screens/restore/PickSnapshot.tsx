@@ -13,7 +13,7 @@ export function PickSnapshot() {
 
   return (
     <section className="card" aria-labelledby="pick-heading">
-      <h2 id="pick-heading">1. Pick a point in time</h2>
+      <h2 id="pick-heading">1. Pick a backup</h2>
       {loaded && usable.length === 0 ? (
         <p className="empty">There are no backups to restore yet. Make one on the Backups screen.</p>
       ) : (

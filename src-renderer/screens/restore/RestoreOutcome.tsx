@@ -1,5 +1,6 @@
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { formatTime } from '../../format';
+import { formatSecond } from '../../moment-format';
 import { useBackups } from '../../store/backups';
 import { useRestore } from '../../store/restore';
 
@@ -25,7 +26,9 @@ export function RestoreOutcome() {
               <span>
                 {phase === 'undone'
                   ? 'Your data is back as it was before the restore.'
-                  : `Your data now matches the backup${from ? ` from ${formatTime(from.createdAt)}` : ''}. Every screen shows the restored data.`}{' '}
+                  : result.resolvedAt
+                    ? `Your data now matches how it was at ${formatSecond(Date.parse(result.resolvedAt))}. Every screen shows the restored data.`
+                    : `Your data now matches the backup${from ? ` from ${formatTime(from.createdAt)}` : ''}. Every screen shows the restored data.`}{' '}
                 It took {(result.durationMs / 1000).toFixed(1)} s.
               </span>
             </div>
