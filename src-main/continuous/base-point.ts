@@ -82,7 +82,11 @@ export async function takeBasePoint(
       liveFds: data.liveFds,
       id,
       createdAt: new Date(now).toISOString(),
-      point: pointMeta(data, `Continuous protection: ${WHY[reason]}`, now),
+      point: pointMeta(
+        data,
+        reason === 'first-start' ? 'Continuous protection begins' : `Continuous protection again: ${WHY[reason]}`,
+        now,
+      ),
     },
     () => {},
   );

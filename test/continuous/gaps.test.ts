@@ -147,3 +147,37 @@ describe('a foreign writer', () => {
     60_000,
   );
 });
+
+describe('a restore while the shipper runs', () => {
+  it('pauses shipping, restores, and protects what follows in a new generation', async () => {
+    const dir = path.join(tempDir('strata-restore-live-'), 'data');
+    await addDemo(dir, 8, 3, 34);
+    const app = await openHost(dir);
+    let moment = 0;
+    try {
+      await running(app);
+      app.db.sessions.create({ title: 'kept 1' });
+      await app.flushProtection();
+      moment = Date.now();
+      while (Date.now() <= moment) {
+        // later commits land in a later millisecond
+      }
+      app.db.sessions.create({ title: 'undone 2' });
+      await app.flushProtection();
+      const result = await app.snapshots.restoreAt(moment);
+      expect(result.resolvedAt).toBeDefined();
+      expect(app.db.sessions.list({ search: 'undone 2' }).length).toBe(0);
+      await until(() => app.protectionStatus()?.lastGap?.reason === 'restored', 'the restored gap');
+      await running(app);
+      app.db.sessions.create({ title: 'kept 3' });
+      await app.flushProtection();
+    } finally {
+      await app.close();
+    }
+    const out = await latest(dir);
+    expect(titles(out, 'kept %')).toEqual(['kept 1', 'kept 3']);
+    expect(titles(out, 'undone %')).toEqual([]);
+    const reasons = listRanges(path.join(dir, 'backups', 'store')).map((r) => r.startedBecause);
+    expect(reasons).toEqual(['first-start', 'restored']);
+  }, 60_000);
+});
