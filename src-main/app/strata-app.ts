@@ -59,6 +59,11 @@ export interface StrataAppOptions {
   allowMissingDatabase?: boolean;
   /** Where new snapshots go (default: the page store); see SnapshotEngineOptions.snapshotFormat. */
   snapshotFormat?: 'pages' | 'gzip';
+  /**
+   * Continuous protection with the background jobs (default true). Tests that drive the scheduler
+   * with a manual clock turn it off: the shipper keeps real time, in its own thread.
+   */
+  continuousProtection?: boolean;
   /** Told of every fsynced round of continuous protection (benchmarks measure RPO with it). */
   onShippedRound?: (round: ShippedRound) => void;
 }
@@ -305,8 +310,8 @@ export class StrataApp {
     });
     this.scheduler.start();
     this.points.warmSoon();
-    if (config().enabled && config().continuous.enabled && !this.protection)
-      this.protection = startProtection(this, this.opts.onShippedRound);
+    const wanted = (this.opts.continuousProtection ?? true) && config().enabled && config().continuous.enabled;
+    if (wanted && !this.protection) this.protection = startProtection(this, this.opts.onShippedRound);
     // The startup tier: one snapshot each time the app starts, unless nothing changed.
     if (config().enabled && config().tiers.startup) {
       void this.scheduledSnapshot('startup').catch((e: unknown) =>

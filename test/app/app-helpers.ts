@@ -48,6 +48,7 @@ export async function openApp(dataDir: string, clock: ManualClock, extra: Partia
     clock,
     diskProbe: roomyDisk,
     startBackgroundJobs: true,
+    continuousProtection: false,
     ...extra,
   });
   if (app.backupConfig().tiers.startup) {
