@@ -100,6 +100,24 @@ function zodMessage(e: z.ZodError): string {
     .join('; ');
 }
 
+/**
+ * `--at -5m` means "five minutes ago", but parseArgs takes `-5m` for an option. A value that
+ * starts with a dash and a digit, after an option that takes a value, is joined to it (`--at=-5m`).
+ */
+function joinDashValues(args: string[], options: Record<string, OptionSpec>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const name = a.startsWith('--') ? a.slice(2) : null;
+    const next = args[i + 1];
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** node:util parseArgs speaks in its own terms ("argument is ambiguous"); say it plainly. */
 function describeParseError(e: unknown): string {
   const first = ((e as Error).message ?? String(e)).split('\n')[0]!;
@@ -174,7 +192,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: rest,
+      args: joinDashValues(rest, { ...GLOBAL_OPTIONS, ...(cmd.options ?? {}) }),
       options: toParseArgsOptions({ ...GLOBAL_OPTIONS, ...(cmd.options ?? {}) }),
       allowPositionals: true,
       strict: true,

@@ -8,7 +8,11 @@ import { sessionIdSchema, snapshotIdSchema } from './schemas';
  */
 const count = z.number().int().min(0);
 
-export const pointRefSchema = z.strictObject({ snapshotId: snapshotIdSchema });
+/** A snapshot, or a moment of continuous protection (ms since the epoch). */
+export const pointRefSchema = z.union([
+  z.strictObject({ snapshotId: snapshotIdSchema }),
+  z.strictObject({ at: z.number().int().min(0).max(8_640_000_000_000_000) }),
+]);
 
 export const pointInfoSchema = z.object({
   id: z.string(),

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { newOperationId } from '../app/events';
-import { assertMaterialised } from './materialise-job';
+import { momentOfId } from '../point-browsing/point-ref';
+import { assertMaterialised, momentMaterialiseJob } from './materialise-job';
 import { prepareRestore } from './restore-jobs';
 import { assertScratchRoom, scratchDir } from './scratch';
 import { materialiseJobFor } from './verify-snapshot';
@@ -34,7 +35,8 @@ export async function openPoint(
   id: string,
   operationId = newOperationId('open'),
 ): Promise<OpenedPoint> {
-  const entry = ctx.store.get(id);
+  const at = momentOfId(id);
+  const entry = at === null ? ctx.store.get(id) : null;
   const root = path.join(scratchDir(ctx.opts.backupsDir), 'points');
   fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   const dir = fs.mkdtempSync(path.join(root, `${crypto.randomBytes(3).toString('hex')}-`));
@@ -43,18 +45,23 @@ export async function openPoint(
   const close = () => fs.rmSync(dir, { recursive: true, force: true });
   try {
     return await ctx.withProgress('open', operationId, async (progress) => {
-      await assertScratchRoom(dir, entry.source.sizeBytes, ctx.opts.diskProbe);
-      const job = { op: 'restore-prepare' as const, materialise: materialiseJobFor(entry, file, true), token: null };
+      const expected = entry ? entry.source.sizeBytes : liveSize(ctx.opts.live.file);
+      await assertScratchRoom(dir, expected, ctx.opts.diskProbe);
+      const materialise = entry
+        ? materialiseJobFor(entry, file, true)
+        : momentMaterialiseJob(ctx.store.pages.dir, at!, file, true);
+      const job = { op: 'restore-prepare' as const, materialise, token: null };
       const prepared = await (ctx.opts.migrations
         ? prepareRestore(job, progress, ctx.opts.migrations)
         : runSnapshotJob(job, progress));
-      assertMaterialised(prepared.materialised, `Snapshot ${id}`, 'it was not opened');
+      assertMaterialised(prepared.materialised, entry ? `Snapshot ${id}` : 'That moment', 'it was not opened');
       fs.chmodSync(file, 0o600);
+      const resolved = prepared.materialised.resolved;
       return {
         id,
         file,
         dir,
-        createdAt: entry.createdAt,
+        createdAt: entry ? entry.createdAt : new Date(resolved?.at ?? at!).toISOString(),
         counts: prepared.counts,
         schemaVersion: prepared.schemaVersion,
         migratedFrom: prepared.migratedFrom,
@@ -64,6 +71,15 @@ export async function openPoint(
   } catch (e) {
     close();
     throw e;
+  }
+}
+
+/** A moment's copy is about as big as the live database. */
+function liveSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
   }
 }
 

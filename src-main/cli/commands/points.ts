@@ -3,6 +3,7 @@ import { defineCommand } from '../command';
 import { withApp } from '../with-app';
 import { wholeNumber } from './args';
 import { snapshotIdSchema } from '../../contract/schemas';
+import { momentTextSchema, parseMoment } from '../../contract/moment';
 import { listPoints } from '../../app/points-listing';
 import type { PointDiff, PointRef } from '../../point-browsing';
 
@@ -16,7 +17,22 @@ export function pointArg(positional: string): PointRef {
   return { snapshotId: positional };
 }
 
+/** `--at TIME` names a moment of continuous protection instead of a snapshot id. */
+const atOption = {
+  at: { type: 'string' as const, description: 'a moment instead of a snapshot: ISO, local "YYYY-MM-DD HH:MM:SS", -5m' },
+};
+
+/** The point a command reads: the moment of --at, else its first positional (a snapshot id). */
+function pointOf(a: { at?: string | undefined; positionals: readonly string[] }, now: number): PointRef {
+  return a.at ? { at: parseMoment(a.at, now)! } : pointArg(a.positionals[0]!);
+}
+
 const pointPositional = snapshotIdSchema;
+const onePoint = z
+  .object({ positionals: z.array(pointPositional).max(1, 'give one point'), at: momentTextSchema.optional() })
+  .refine((a) => (a.at ? a.positionals.length === 0 : a.positionals.length === 1), {
+    message: 'give one point (a snapshot id), or --at TIME',
+  });
 
 const when = (ms: number | null) => (ms === null ? 'no messages' : new Date(ms).toISOString());
 
@@ -58,21 +74,27 @@ export function describeDiff(d: Omit<PointDiff, 'pointId'> & { point: { id: stri
 export const browseCommand = defineCommand({
   name: 'browse',
   summary: 'List the sessions in a point (read-only): id, title, message count, last message time.',
-  usage: 'browse POINT [--search TEXT] [--limit N]',
+  usage: 'browse POINT [--search TEXT] [--limit N] | browse --at TIME [...]',
   options: {
+    ...atOption,
     search: { type: 'string', description: 'only sessions whose title or messages contain TEXT' },
     limit: { type: 'string', description: 'at most N sessions' },
   },
-  args: z.object({
-    positionals: z.tuple([pointPositional], { error: 'give one point (a snapshot id)' }),
-    search: z.string().trim().min(1).max(500).optional(),
-    limit: wholeNumber('--limit', 1, 1_000_000).optional(),
-  }),
+  args: z
+    .object({
+      positionals: z.array(pointPositional).max(1, 'give one point'),
+      at: momentTextSchema.optional(),
+      search: z.string().trim().min(1).max(500).optional(),
+      limit: wholeNumber('--limit', 1, 1_000_000).optional(),
+    })
+    .refine((a) => (a.at ? a.positionals.length === 0 : a.positionals.length === 1), {
+      message: 'give one point (a snapshot id), or --at TIME',
+    }),
   run: (ctx, a) =>
     withApp(
       ctx,
       (app) =>
-        app.points.browse(pointArg(a.positionals[0]), {
+        app.points.browse(pointOf(a, app.clock.now()), {
           ...(a.search ? { search: a.search } : {}),
           ...(a.limit !== undefined ? { limit: a.limit } : {}),
         }),
@@ -90,9 +112,10 @@ export const browseCommand = defineCommand({
 export const diffCommand = defineCommand({
   name: 'diff',
   summary: 'What differs between a point and now: sessions deleted, created and changed since, settings, totals.',
-  usage: 'diff POINT',
-  args: z.object({ positionals: z.tuple([pointPositional], { error: 'give one point (a snapshot id)' }) }),
-  run: (ctx, a) => withApp(ctx, (app) => app.points.diff(pointArg(a.positionals[0]))),
+  usage: 'diff POINT | diff --at TIME',
+  options: atOption,
+  args: onePoint,
+  run: (ctx, a) => withApp(ctx, (app) => app.points.diff(pointOf(a, app.clock.now()))),
   print: describeDiff,
 });
 
@@ -100,8 +123,10 @@ export const restoreSessionCommand = defineCommand({
   name: 'restore-session',
   summary:
     'Bring sessions back from a point, all or nothing, after a pinned safety snapshot; nothing else changes. --undo reverts the last one.',
-  usage: 'restore-session POINT SESSION_ID... --yes [--as-copy] | restore-session --undo --yes',
+  usage:
+    'restore-session POINT SESSION_ID... --yes [--as-copy] | restore-session --at TIME SESSION_ID... --yes | restore-session --undo --yes',
   options: {
+    ...atOption,
     yes: { type: 'boolean', description: 'confirm (the data as it was stays in a pinned safety snapshot)' },
     'as-copy': {
       type: 'boolean',
@@ -112,20 +137,24 @@ export const restoreSessionCommand = defineCommand({
   args: z
     .object({
       positionals: z.array(z.string().max(200)),
+      at: momentTextSchema.optional(),
       yes: z.boolean().optional(),
       'as-copy': z.boolean().optional(),
       undo: z.boolean().optional(),
     })
     .refine((a) => a.yes === true, 'add --yes to confirm')
-    .refine((a) => (a.undo ? a.positionals.length === 0 && !a['as-copy'] : a.positionals.length >= 2), {
-      message: 'give a point and at least one session id, or --undo',
-    })
+    .refine(
+      (a) => (a.undo ? a.positionals.length === 0 && !a['as-copy'] && !a.at : a.positionals.length >= (a.at ? 1 : 2)),
+      { message: 'give a point (or --at TIME) and at least one session id, or --undo' },
+    )
     .transform((a, c) => {
       if (a.undo) return { undo: true as const };
-      const point = pointPositional.safeParse(a.positionals[0]);
+      const point = a.at
+        ? { success: true as const, data: null, error: undefined }
+        : pointPositional.safeParse(a.positionals[0]);
       const ids = z
         .array(z.string().regex(/^[\w.:-]+$/, 'session ids may only contain letters, digits and . _ : -'))
-        .safeParse(a.positionals.slice(1));
+        .safeParse(a.positionals.slice(a.at ? 0 : 1));
       if (!point.success || !ids.success) {
         c.addIssue({ code: 'custom', message: (point.error ?? ids.error)!.issues[0]!.message });
         return z.NEVER;
@@ -133,6 +162,7 @@ export const restoreSessionCommand = defineCommand({
       return {
         undo: false as const,
         point: point.data,
+        at: a.at,
         sessionIds: ids.data,
         mode: a['as-copy'] ? ('copy' as const) : ('replace' as const),
       };
@@ -141,7 +171,14 @@ export const restoreSessionCommand = defineCommand({
     withApp(ctx, async (app) =>
       a.undo
         ? { undo: true as const, ...(await app.points.undoSessionRestore()) }
-        : { undo: false as const, ...(await app.points.restoreSessions(pointArg(a.point), a.sessionIds, a.mode)) },
+        : {
+            undo: false as const,
+            ...(await app.points.restoreSessions(
+              a.at ? { at: parseMoment(a.at, app.clock.now())! } : pointArg(a.point!),
+              a.sessionIds,
+              a.mode,
+            )),
+          },
     ),
   print: (r) =>
     r.undo

@@ -151,7 +151,6 @@ export const restoreCommand = defineCommand({
       'add --yes to confirm the restore, or --dry-run to preview it',
     )
     .refine((a) => !(a.undo && a['dry-run']), '--dry-run previews a snapshot restore, not --undo')
-    .refine((a) => !(a.at && a['dry-run']), '--dry-run previews a snapshot; for a moment, see `strata points`')
     .refine(
       (a) => (a.undo || a.at ? a.positionals.length === 0 : a.positionals.length === 1),
       'give one snapshot id, or --at TIME, or --undo',
@@ -161,7 +160,7 @@ export const restoreCommand = defineCommand({
     a['dry-run']
       ? withApp(ctx, async (app) => ({
           dryRun: true as const,
-          ...(await app.points.diff(pointArg(a.positionals[0]!))),
+          ...(await app.points.diff(a.at ? { at: momentOf(a.at, app.clock.now()) } : pointArg(a.positionals[0]!))),
         }))
       : withApp(
           ctx,
