@@ -1,9 +1,6 @@
 import { APP_VERSION } from '../core/app-version';
 import { ContinuousProtection } from '../continuous/protection';
 import { scratchDir } from '../snapshots/scratch';
-import { planCompaction } from '../continuous/compaction-plan';
-import { readTimelines } from '../continuous/timeline';
-import type { ContinuousThinning } from '../snapshots/retention';
 import type { ShippedRound } from '../continuous/shipper-types';
 import type { StrataApp } from './strata-app';
 
@@ -31,22 +28,4 @@ export function startProtection(app: StrataApp, onRound?: (round: ShippedRound) 
       }
     },
   });
-}
-
-/** What thinning would do now, for `prune --dry-run` and the Backups screen. */
-export function thinningPreview(
-  storeDir: string,
-  now: number,
-  config: { keepAllHours: number; perMinuteDays: number },
-): ContinuousThinning {
-  const plan = planCompaction(readTimelines(storeDir), now, config);
-  return {
-    keepAllHours: config.keepAllHours,
-    perMinuteDays: config.perMinuteDays,
-    filesMerged: plan.merges.filter((m) => !m.thin).reduce((n, m) => n + m.refs.length, 0),
-    filesThinned: plan.merges.filter((m) => m.thin).reduce((n, m) => n + m.refs.length, 0),
-    commitsFolded: plan.foldedCommits,
-    generationsDropped: plan.drops.length,
-    rebase: plan.rebase !== null,
-  };
 }

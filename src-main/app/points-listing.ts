@@ -1,4 +1,4 @@
-import { listRanges } from '../continuous/timeline';
+import { runSnapshotJob } from '../snapshots/worker-client';
 import { isGoodSnapshot } from '../snapshots';
 import type { PointsListing } from '../contract/continuous-schemas';
 import type { StrataApp } from './strata-app';
@@ -19,5 +19,6 @@ export async function listPoints(app: {
       sessions: s.counts.sessions ?? 0,
       messages: s.counts.messages ?? 0,
     }));
-  return { snapshots, continuous: listRanges(app.snapshots.store.pages.dir) };
+  const continuous = await runSnapshotJob({ op: 'continuous-ranges', storeDir: app.snapshots.store.pages.dir });
+  return { snapshots, continuous };
 }

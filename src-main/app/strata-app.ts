@@ -25,7 +25,8 @@ import {
 import type { Tier } from '../snapshots/config';
 import { PointBrowser } from '../point-browsing';
 import { StrataEvents } from './events';
-import { startProtection, thinningPreview } from './continuous-wiring';
+import { startProtection } from './continuous-wiring';
+import { runSnapshotJob } from '../snapshots/worker-client';
 import type { ContinuousProtection } from '../continuous/protection';
 import type { ShippedRound, ShipperStatus } from '../continuous/shipper-types';
 import { createBackgroundScheduler } from './background-jobs';
@@ -271,10 +272,16 @@ export class StrataApp {
     const disk = await this.disk();
     const config = this.backupConfig();
     const plan = await this.snapshots.prune(config.retention, { dryRun: opts.dryRun, ...(disk ? { disk } : {}) });
-    return {
-      ...plan,
-      continuous: thinningPreview(this.snapshots.store.pages.dir, this.clock.now(), config.continuous),
-    };
+    // Only a dry run explains thinning; the running shipper applies it on its own schedule.
+    if (!opts.dryRun) return plan;
+    const continuous = await runSnapshotJob({
+      op: 'continuous-thinning',
+      storeDir: this.snapshots.store.pages.dir,
+      now: this.clock.now(),
+      keepAllHours: config.continuous.keepAllHours,
+      perMinuteDays: config.continuous.perMinuteDays,
+    });
+    return { ...plan, continuous };
   }
 
   health(): Promise<HealthReport> {

@@ -18,6 +18,8 @@ hostWorkerJob<SnapshotJob>(
       case 'store-stats':
       case 'store-gc':
       case 'store-verify':
+      case 'continuous-ranges':
+      case 'continuous-thinning':
         return runStoreJob(job);
       case 'materialise':
         return materialiseSnapshot(job, progress);

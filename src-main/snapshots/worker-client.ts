@@ -4,6 +4,8 @@ import type { MaterialiseJob, MaterialiseOutcome, Progress } from './materialise
 import type { StoreCreateJob, StoreCreateOutcome } from './store-create-job';
 import type { StoreJob, StoreStatsOutcome } from './store-jobs';
 import type { GcResult, VerifyReport } from '../page-store';
+import type { ContinuousRange } from '../continuous/timeline';
+import type { ContinuousThinning } from './retention';
 import type { ApplyRestoreJob, ApplyRestoreOutcome, PrepareRestoreJob, PrepareRestoreOutcome } from './restore-jobs';
 
 export function runSnapshotJob(job: CreateJob, onProgress?: Progress): Promise<CreateOutcome>;
@@ -14,6 +16,8 @@ export function runSnapshotJob(
 ): Promise<StoreStatsOutcome>;
 export function runSnapshotJob(job: StoreJob & { op: 'store-gc' }, onProgress?: Progress): Promise<GcResult>;
 export function runSnapshotJob(job: StoreJob & { op: 'store-verify' }, onProgress?: Progress): Promise<VerifyReport>;
+export function runSnapshotJob(job: StoreJob & { op: 'continuous-ranges' }): Promise<ContinuousRange[]>;
+export function runSnapshotJob(job: StoreJob & { op: 'continuous-thinning' }): Promise<ContinuousThinning>;
 export function runSnapshotJob(job: MaterialiseJob, onProgress?: Progress): Promise<MaterialiseOutcome>;
 export function runSnapshotJob(job: PrepareRestoreJob, onProgress?: Progress): Promise<PrepareRestoreOutcome>;
 export function runSnapshotJob(job: ApplyRestoreJob, onProgress?: Progress): Promise<ApplyRestoreOutcome>;

@@ -59,6 +59,10 @@ describe('the CLI and moments', () => {
     expect(points.continuous[0]!.commits).toBeGreaterThanOrEqual(4);
     expect(points.continuous[0]!.perMinute.reduce((n, m) => n + m.commits, 0)).toBe(points.continuous[0]!.commits);
 
+    const prune = await strataJson<{
+      continuous: { keepAllHours: number; perMinuteDays: number; commitsFolded: number };
+    }>(dir, ['prune', '--dry-run']);
+    expect(prune.continuous).toMatchObject({ keepAllHours: 24, perMinuteDays: 7, commitsFolded: 0 });
     const browse = await strataJson<{ sessions: { id: string; title: string }[] }>(dir, ['browse', '--at', at]);
     expect(browse.sessions.map((s) => s.title)).toContain('cli deleted later');
     expect(browse.sessions.map((s) => s.title)).not.toContain('cli after');
