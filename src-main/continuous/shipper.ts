@@ -1,17 +1,9 @@
-import fs from 'node:fs';
 import { openRaw, type SqliteDatabase } from '../db/connection';
-import { heldFd } from './held-fd';
-import {
-  listGenerations,
-  listSegments,
-  segmentFile,
-  writeGeneration,
-  type GapReason,
-  type Generation,
-} from './generations';
-import { encodeSegment, Segment, writeSegment, type NewCommit } from './segment-file';
-import { dbFileIdentity, readShipperState, writeShipperState } from './shipper-state';
-import { readFramePage, readWalHeader, scanCommits, startOf, type WalPosition } from './wal-file';
+import { writeGeneration, type GapReason, type Generation } from './generations';
+import { decideStart } from './start-decision';
+import { currentWalHeader, GapError, shipRound } from './ship-round';
+import { dbFileIdentity, writeShipperState } from './shipper-state';
+import { startOf, type WalPosition } from './wal-file';
 import { readWalIndexHeader } from './wal-index';
 import type { ShipperStatus, ShippedRound } from './shipper-types';
 
@@ -30,15 +22,6 @@ export interface ShipperOptions {
   /** A transaction bigger than this is not shipped; a new generation starts after it instead. */
   maxRoundPages?: number;
   onRound?: (round: ShippedRound) => void;
-}
-
-class GapError extends Error {
-  constructor(
-    readonly reason: GapReason,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -87,36 +70,15 @@ export class Shipper {
   /** Picks up where the last run stopped if nothing happened to the file since; else a new generation. */
   async start(): Promise<void> {
     this.openConnections();
-    const gen = listGenerations(this.opts.storeDir).at(-1) ?? null;
-    if (!gen) return this.newGeneration('first-start', 'Continuous protection started.');
-    const segs = listSegments(this.opts.storeDir, gen.id).live;
-    const lastSeg = segs.at(-1);
-    let pos = gen.base;
-    if (lastSeg) {
-      try {
-        pos = Segment.read(lastSeg.file).footer.end;
-      } catch {
-        return this.newGeneration('changed-while-closed', 'The last segment did not read back whole.');
-      }
-    }
-    const state = readShipperState(this.opts.storeDir);
-    const identity = dbFileIdentity(this.opts.dbFile);
-    const sameFile = state?.generation === gen.id && state.dbIdentity === identity;
-    if (!sameFile)
-      return this.newGeneration('changed-while-closed', 'The database file changed while Strata was not running.');
+    const decision = decideStart(this.opts.dbFile, this.opts.storeDir);
+    if (decision.kind === 'new') return this.newGeneration(decision.reason, decision.detail);
+    const gen = decision.generation;
     this.generation = gen;
-    // After thinning folded rounds into the base, numbering goes on after them.
-    this.seq = Math.max(lastSeg?.last ?? 0, (gen.firstSeq ?? 1) - 1);
-    this.identity = identity;
-    this.pos = pos;
-    const idx = readWalIndexHeader(this.shm);
-    const cycleContinues = !!idx && idx.salt1 === pos.salt1 && idx.salt2 === pos.salt2 && idx.mxFrame >= pos.frame;
-    const cleanlyEmptied =
-      state.expectRestart && state.position.frame === pos.frame && state.position.salt1 === pos.salt1;
-    if (!cycleContinues && !cleanlyEmptied)
-      return this.newGeneration('changed-while-closed', 'The WAL does not continue from the last shipped frame.');
-    this.expectRestart = cleanlyEmptied;
-    this.anySalts = !cycleContinues;
+    this.seq = decision.seq;
+    this.identity = decision.identity;
+    this.pos = decision.position;
+    this.expectRestart = decision.expectRestart;
+    this.anySalts = decision.anySalts;
     this.status.generation = gen.id;
     this.status.state = 'running';
     await this.tick();
@@ -176,7 +138,7 @@ export class Shipper {
         this.markInSync();
         return;
       }
-      const header = this.walHeader();
+      const header = currentWalHeader(this.opts.dbFile);
       if (!header || header.salt1 !== idx.salt1 || header.salt2 !== idx.salt2) return; // header not written yet
       pos = startOf(header);
       this.pos = pos;
@@ -189,71 +151,37 @@ export class Shipper {
       this.markInSync();
       return;
     }
-    const walFd = fs.openSync(`${this.opts.dbFile}-wal`, 'r');
-    try {
-      const header = readWalHeader(walFd);
-      if (!header) throw new GapError('frames-missed', 'The WAL header does not check out.');
-      // At the start of a cycle the running checksum is the header's own.
-      if (pos.frame === 0) pos = { ...pos, checksum: header.checksum };
-      const scanned = scanCommits(walFd, header, pos, idx.mxFrame);
-      if (scanned.at(-1)?.frameEnd !== idx.mxFrame)
-        throw new GapError('frames-missed', 'WAL frames did not check out against their checksums.');
-      const pageCount = scanned.reduce((n, c) => n + c.pages.size, 0);
-      if (pageCount > (this.opts.maxRoundPages ?? 16384))
-        throw new GapError('frames-missed', `A transaction of ${pageCount} pages is taken as a new full point.`);
-      const at = this.now();
-      const commits: NewCommit[] = scanned.map((c) => ({
-        at,
-        frame: c.frameEnd,
-        dbPages: c.dbPages,
-        pages: new Map([...c.pages].map(([pgno, frame]) => [pgno, readFramePage(walFd, frame, header.pageSize)])),
-      }));
-      const last = scanned.at(-1)!;
-      const end: WalPosition = { salt1: pos.salt1, salt2: pos.salt2, frame: last.frameEnd, checksum: last.checksum };
-      const seq = this.seq + 1;
-      const gen = this.generation!;
-      const bytes = encodeSegment(
-        { generation: gen.id, first: seq, last: seq, pageSize: header.pageSize, end },
-        commits,
-      );
-      writeSegment(segmentFile(this.opts.storeDir, gen.id, seq, seq), bytes);
-      this.seq = seq;
-      this.pos = end;
-      this.lastFrameSeenAt = at;
-      const durableAt = this.now();
-      this.status.rounds++;
-      this.status.commits += commits.length;
-      this.status.lastShippedAt = durableAt;
-      this.status.protectedUpTo = at;
-      this.opts.onRound?.({
-        salt1: end.salt1,
-        frame: end.frame,
-        commits: commits.length,
-        bytes: bytes.length,
-        durableAt,
-      });
-    } finally {
-      fs.closeSync(walFd);
-    }
+    const at = this.now();
+    const round = shipRound({
+      dbFile: this.opts.dbFile,
+      storeDir: this.opts.storeDir,
+      generation: this.generation!.id,
+      seq: this.seq + 1,
+      from: pos,
+      mxFrame: idx.mxFrame,
+      at,
+      maxRoundPages: this.opts.maxRoundPages ?? 16384,
+    });
+    this.seq++;
+    this.pos = round.end;
+    this.lastFrameSeenAt = at;
+    const durableAt = this.now();
+    this.status.rounds++;
+    this.status.commits += round.commits;
+    this.status.lastShippedAt = durableAt;
+    this.status.protectedUpTo = at;
+    this.opts.onRound?.({
+      salt1: round.end.salt1,
+      frame: round.end.frame,
+      commits: round.commits,
+      bytes: round.bytes,
+      durableAt,
+    });
     this.repin();
   }
 
   private markInSync(): void {
     this.status.protectedUpTo = this.now();
-  }
-
-  private walHeader() {
-    let fd: number;
-    try {
-      fd = fs.openSync(`${this.opts.dbFile}-wal`, 'r');
-    } catch {
-      return null;
-    }
-    try {
-      return readWalHeader(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
   }
 
   /**
@@ -395,10 +323,5 @@ export class Shipper {
         this.saveState(true);
       }
     }
-  }
-
-  /** Descriptor check: the worker reads the live -shm only through one lent by the main thread. */
-  static canRead(dbFile: string): boolean {
-    return heldFd(`${dbFile}-shm`) !== null && heldFd(dbFile) !== null;
   }
 }
