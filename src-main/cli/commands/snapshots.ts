@@ -1,3 +1,4 @@
+import type { HealthReport } from '../../snapshots';
 import { momentTextSchema, parseMoment } from '../../contract/moment';
 import { z } from 'zod';
 import { defineCommand } from '../command';
@@ -211,6 +212,7 @@ export const statsCommand = defineCommand({
       `free disk:     ${h.freeBytes !== null ? formatBytes(h.freeBytes) : 'unknown'}`,
       `last verify:   ${h.lastVerify ? `${h.lastVerify.ok ? 'ok' : 'FAILED'} ${new Date(h.lastVerify.at).toISOString()}` : 'never'}`,
       `last drill:    ${h.lastDrill ? `${h.lastDrill.ok ? 'ok' : 'FAILED'} ${new Date(h.lastDrill.at).toISOString()}` : 'never'}`,
+      `continuous:    ${describeContinuous(h.continuous)}`,
       'last success per tier:',
       ...Object.entries(h.lastSuccessByTier).map(
         ([t, at]) => `  ${t.padEnd(14)} ${at ? new Date(at).toISOString() : 'never'}`,
@@ -282,4 +284,16 @@ export const SNAPSHOT_COMMANDS = [
 /** Already checked by momentTextSchema; relative times count back from now. */
 function momentOf(text: string, now: number): number {
   return parseMoment(text, now)!;
+}
+
+function describeContinuous(c: HealthReport['continuous']): string {
+  if (!c) return 'unknown';
+  if (!c.enabled) return 'off';
+  const upTo =
+    c.protectedUpTo !== null
+      ? `every commit up to ${new Date(c.protectedUpTo).toISOString()} is kept`
+      : 'nothing recorded yet';
+  const running = c.state === 'not-running' ? ' (shipping runs while the app or `strata serve` runs)' : ` (${c.state})`;
+  const gap = c.lastGap ? `; last gap ${new Date(c.lastGap.at).toISOString()}: ${c.lastGap.reason}` : '; no gaps';
+  return `${upTo}${running}${gap}`;
 }
