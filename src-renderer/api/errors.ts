@@ -50,8 +50,7 @@ const NEXT_STEPS: Record<ErrorCode, string> = {
   corrupt: 'Open Restore and bring back a recent backup that verified as good.',
   sqlite_too_old:
     'This build of Strata carries an SQLite library that is too old to protect your data safely. Reinstall or update Strata.',
-  no_point_at_time:
-    'Nothing was recorded at that time. Pick a time inside one of the listed ranges, or a snapshot.',
+  no_point_at_time: 'Nothing was recorded at that time. Pick a time inside one of the listed ranges, or a snapshot.',
   invalid_time: 'That time could not be read. Use a date and time such as 2026-12-01 14:30:00, or -5m or -2h.',
   schema_too_new: 'This data was written by a newer Strata. Update Strata to open it; nothing was changed.',
   migration_failed:

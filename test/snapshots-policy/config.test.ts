@@ -27,6 +27,7 @@ describe('backup config', () => {
         minFreeBytes: 1024 ** 3,
         minFreeRatio: 0.05,
       },
+      continuous: { enabled: true, keepAllHours: 24, perMinuteDays: 7 },
       retry: { attempts: 3, baseDelayMs: 30_000, maxDelayMs: 15 * 60_000 },
     });
     expect(BACKUP_CONFIG_KEY).toBe('backup.config');
