@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import { readFully } from './durable-write';
 import {
+  BaseMissingError,
+  baseOf,
   decodeObject,
   ObjectDamagedError,
   recordLengthOf,
   sha256,
   OBJECT_HEADER_BYTES,
+  type BaseLookup,
   type DictionaryLookup,
 } from './object-codec';
 import {
@@ -45,19 +48,22 @@ export function readPackTrailer(file: string): { entries: PackEntry[]; size: num
 /**
  * Recovers what a pack holds when its trailer is damaged: walks the object headers from offset 0
  * and names each object by the hash of its content. Stops at the first record that does not
- * decode, so a truncated or scribbled pack still yields every object before the damage.
+ * decode, so a truncated or scribbled pack still yields every object before the damage. A record
+ * stored against a base (codec 4) that `bases` cannot find yet is stepped over, unnamed.
  */
-export function scanPackObjects(whole: Buffer, dicts?: DictionaryLookup): PackEntry[] {
+export function scanPackObjects(whole: Buffer, dicts?: DictionaryLookup, bases?: BaseLookup): PackEntry[] {
   const found: PackEntry[] = [];
   let at = 0;
   while (at + OBJECT_HEADER_BYTES <= whole.length) {
     const length = recordLengthOf(whole.subarray(at, at + OBJECT_HEADER_BYTES));
     if (length === null || at + length > whole.length) break;
+    const record = whole.subarray(at, at + length);
     try {
-      const { content } = decodeObject(whole.subarray(at, at + length), undefined, dicts);
+      const { content } = decodeObject(record, undefined, dicts, bases);
       found.push({ id: sha256(content), offset: at, length });
     } catch {
-      break;
+      const base = baseOf(record);
+      if (base === null || bases?.(base)) break;
     }
     at += length;
   }
@@ -69,6 +75,8 @@ export interface PackCheck {
   intact: boolean;
   /** Ids (hex) of objects in the pack that decode and match their hash. */
   goodObjects: Set<string>;
+  /** Ids (hex) of intact records whose base (codec 4) cannot be read: undecodable, not damaged. */
+  orphans: Set<string>;
   problem: string | null;
 }
 
@@ -78,22 +86,25 @@ export function checkPack(
   packId: string,
   expected: readonly PackEntry[],
   dicts?: DictionaryLookup,
+  bases?: BaseLookup,
 ): PackCheck {
   const whole = fs.readFileSync(file);
   const intact = sha256(whole).toString('hex') === packId && packChecksumOk(whole);
   const goodObjects = new Set<string>();
+  const orphans = new Set<string>();
   for (const e of expected) {
     if (e.offset + e.length > whole.length) continue;
     try {
-      decodeObject(whole.subarray(e.offset, e.offset + e.length), e.id, dicts);
+      decodeObject(whole.subarray(e.offset, e.offset + e.length), e.id, dicts, bases);
       goodObjects.add(e.id.toString('hex'));
     } catch (err) {
       if (!(err instanceof ObjectDamagedError)) throw err;
+      if (intact && err instanceof BaseMissingError) orphans.add(e.id.toString('hex'));
     }
   }
-  const bad = expected.length - goodObjects.size;
+  const bad = expected.length - goodObjects.size - orphans.size;
   const problem = intact ? null : `pack checksum mismatch; ${bad} of ${expected.length} objects damaged`;
-  return { intact, goodObjects, problem };
+  return { intact, goodObjects, orphans, problem };
 }
 
 /** Bytes read at once around a wanted object: a run of a point's pages, not the whole pack. */
