@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import { MiB, bundleApp, median, requireTools, round, shellQuote, timeShell } from './lib.mjs';
 import { buildDemoDatabase, delayMonitor } from './snapshots-bench.mjs';
-import { storeBreakdown } from './store-breakdown.mjs';
+import { breakdownTable, storeBreakdown } from './store-breakdown.mjs';
 
 const require = createRequire(import.meta.url);
 const secs = (ms) => round(ms / 1000, 2);
@@ -134,8 +134,6 @@ export async function run(opts) {
     const firstPages = (stats.perPoint[0]?.logicalBytes ?? 0) / 4096;
     const newPagesPerPoint = (stats.uniquePages - firstPages) / Math.max(1, points - 1);
     const breakdown = storeBreakdown(path.join(dataDir, 'backups', 'store'));
-    log(`  where the bytes go: ${JSON.stringify(breakdown)}`);
-    if (process.env.H8_KEEP) fs.cpSync(path.join(dataDir, 'backups', 'store'), process.env.H8_KEEP, { recursive: true });
 
     log('baseline: gunzip + cp + integrity_check');
     const restored = path.join(work, 'restored.db');
@@ -249,6 +247,7 @@ export async function run(opts) {
       ratios: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, round(v)])),
       eventLoopDelayMs: eld,
       tables: [
+        breakdownTable(breakdown, points),
         {
           title: `page store: ${points} points of a ${mb(dbBytes)} MiB database, ${round((100 * newPagesPerPoint) / pageCount, 2)} % new pages per point`,
           columns: ['measurement', 'value', 'baseline (same run)', 'ratio', 'goal', 'result'],

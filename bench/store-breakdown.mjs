@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
-const KIND_NAMES = { 0: 'page', 1: 'page-id chunk', 2: 'dictionary', 4: 'page-list delta' };
+const KIND_NAMES = { 0: 'page', 1: 'page-id chunk', 2: 'dictionary', 4: 'page list' };
 
 function folderBytes(dir) {
   if (!fs.existsSync(dir)) return { files: 0, bytes: 0 };
@@ -43,7 +43,11 @@ function readObjects(store) {
         const offset = data.readUInt32LE(at + 32);
         const length = data.readUInt32LE(at + 36);
         if (objects.has(id)) continue;
-        objects.set(id, { kind: data[offset + 3], codec: data[offset + 4], record: data.subarray(offset, offset + length) });
+        objects.set(id, {
+          kind: data[offset + 3],
+          codec: data[offset + 4],
+          record: data.subarray(offset, offset + length),
+        });
       }
     }
   }
@@ -70,33 +74,34 @@ function pageIdsOf(m, objects, cache) {
   return resolveList(m.pageList, objects, cache);
 }
 
+function varint(buf, pos) {
+  let n = 0;
+  for (let scale = 1; ; scale *= 128) {
+    const b = buf[pos.at++];
+    n += (b & 0x7f) * scale;
+    if (b < 0x80) return n;
+  }
+}
+
 function resolveList(id, objects, cache) {
   if (cache.has(id)) return cache.get(id);
   const buf = content(objects.get(id));
   // Page-list layout: see docs/store-format.md, "Page lists".
-  const flags = buf[1];
   const pageCount = buf.readUInt32LE(4);
-  let at = 8;
-  let ids;
-  if (flags & 1) {
-    const base = buf.subarray(at, at + 32).toString('hex');
-    at += 32;
-    ids = resolveList(base, objects, cache).slice(0, pageCount);
-    const changes = buf.readUInt32LE(at);
-    at += 4;
-    let pgno = 0;
-    for (let i = 0; i < changes; i++) {
-      let gap = 0;
-      for (let shift = 0; ; shift += 7) {
-        const b = buf[at++];
-        gap += (b & 0x7f) * 2 ** shift;
-        if (b < 0x80) break;
-      }
-      pgno += gap;
-      ids[pgno - 1] = buf.subarray(at, at + 32).toString('hex');
-      at += 32;
-    }
-  } else ids = idsOf(buf.subarray(at));
+  const count = buf.readUInt32LE(8);
+  const pos = { at: 12 };
+  let ids = [];
+  if (buf[1] & 1) {
+    ids = resolveList(buf.subarray(12, 44).toString('hex'), objects, cache).slice(0, pageCount);
+    pos.at = 44;
+  }
+  let pgno = 0;
+  for (let i = 0; i < count; i++) {
+    pgno += varint(buf, pos);
+    const deps = varint(buf, pos);
+    ids[pgno - 1] = buf.subarray(pos.at, pos.at + 32).toString('hex');
+    pos.at += 32 * (1 + deps);
+  }
   cache.set(id, ids);
   return ids;
 }
@@ -105,7 +110,7 @@ export function storeBreakdown(store) {
   const { objects, trailerBytes } = readObjects(store);
   const byKind = {};
   for (const o of objects.values()) {
-    const k = KIND_NAMES[o.kind] ?? `kind ${o.kind}`;
+    const k = `${KIND_NAMES[o.kind] ?? `kind ${o.kind}`}, codec ${o.codec}`;
     byKind[k] ??= { objects: 0, bytes: 0 };
     byKind[k].objects++;
     byKind[k].bytes += o.record.length;
@@ -142,5 +147,23 @@ export function storeBreakdown(store) {
       min: sorted[0] ?? 0,
       max: sorted.at(-1) ?? 0,
     },
+  };
+}
+
+/** The breakdown as a bench table: bytes per part of the store after all points. */
+export function breakdownTable(b, points) {
+  const mb = (n) => Math.round((n / 1024 / 1024) * 10) / 10;
+  const rows = Object.entries(b.objectsByKind)
+    .sort((x, y) => y[1].bytes - x[1].bytes)
+    .map(([k, v]) => [`objects: ${k}`, v.objects, mb(v.bytes)]);
+  rows.push(['pack trailers (40 B per object + footer)', null, mb(b.packTrailerBytes)]);
+  rows.push(['index files', b.index.files, mb(b.index.bytes)]);
+  rows.push(['manifests (JSON)', b.manifests.files, mb(b.manifests.bytes)]);
+  rows.push(['dictionary files', b.dictionaries.files, mb(b.dictionaries.bytes)]);
+  const c = b.changedPagesPerPoint;
+  return {
+    title: `where the store's bytes go after ${points} points (${b.pageCount} pages; pages changed per point: median ${c.median}, ${c.min}-${c.max})`,
+    columns: ['part', 'count', 'MiB'],
+    rows,
   };
 }

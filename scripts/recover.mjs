@@ -170,7 +170,7 @@ class Objects {
     this.cache = new Map();
     this.dicts = new Map();
     // Records found by walking a damaged pack whose base was not located yet: name them now.
-    for (let progress = true; progress && deferred.length; ) {
+    for (let progress = true; progress && deferred.length;) {
       progress = false;
       for (const loc of deferred.splice(0)) {
         const content = decodeRecord(
@@ -249,7 +249,7 @@ function varint(buf, pos) {
 /** The page ids of a format-2 page list, applied onto its base lists (kind 4, version 1). */
 function pageListIds(objects, listId) {
   const chain = [];
-  for (let id = listId; id; ) {
+  for (let id = listId; id;) {
     if (chain.length > 4096 || chain.some((c) => c.id === id)) throw new Error('page list chain does not end');
     const buf = objects.read(id);
     if (buf.length < 12 || buf[0] !== 1) throw new Error(`page list ${id} has an unknown version`);

@@ -166,7 +166,10 @@ export function readAllManifests(paths: StorePaths): ManifestListing {
  */
 export function salvageRoots(paths: StorePaths, id: string): { chunks: string[] } | { pageList: string } | null {
   try {
-    const raw = JSON.parse(fs.readFileSync(manifestFile(paths, id), 'utf8')) as { chunks?: unknown; pageList?: unknown };
+    const raw = JSON.parse(fs.readFileSync(manifestFile(paths, id), 'utf8')) as {
+      chunks?: unknown;
+      pageList?: unknown;
+    };
     if (typeof raw.pageList === 'string' && HEX64.test(raw.pageList)) return { pageList: raw.pageList };
     if (!Array.isArray(raw.chunks) || !raw.chunks.every((c) => typeof c === 'string' && HEX64.test(c))) return null;
     return { chunks: raw.chunks as string[] };

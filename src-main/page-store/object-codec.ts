@@ -81,7 +81,11 @@ export function encodeObject(kind: number, content: Uint8Array, compress = true,
  * preset dictionary, holds most of the new one, so only the changed cells cost bytes. Returns null
  * when that is not smaller than `than` bytes (the record the page would otherwise get).
  */
-export function encodeAgainstBase(content: Uint8Array, base: { id: Buffer; content: Buffer }, than: number): Buffer | null {
+export function encodeAgainstBase(
+  content: Uint8Array,
+  base: { id: Buffer; content: Buffer },
+  than: number,
+): Buffer | null {
   const deflated = zlib.deflateRawSync(content, { level: DEFLATE_LEVEL, dictionary: base.content });
   if (OBJECT_HEADER_BYTES + 32 + deflated.length >= than) return null;
   return frame(ObjectKind.page, Codec.deflateRawBase, content.length, Buffer.concat([base.id, deflated]));
@@ -153,7 +157,10 @@ export function decodeObject(
     const base = bases?.(baseId);
     if (!base) throw new BaseMissingError(baseId);
     try {
-      content = zlib.inflateRawSync(payload.subarray(32), { dictionary: base, maxOutputLength: Math.max(rawLength, 1) });
+      content = zlib.inflateRawSync(payload.subarray(32), {
+        dictionary: base,
+        maxOutputLength: Math.max(rawLength, 1),
+      });
     } catch {
       throw new ObjectDamagedError('object payload does not inflate');
     }

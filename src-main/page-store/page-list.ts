@@ -135,7 +135,7 @@ export class PageListResolver {
   resolve(listId: string): ResolvedPageList {
     const pending: { id: string; list: DecodedPageList; bytes: number }[] = [];
     let below: ResolvedPageList | null = null;
-    for (let id: string | null = listId; id; ) {
+    for (let id: string | null = listId; id;) {
       const hit = this.cache.get(id);
       if (hit) {
         below = hit;
@@ -176,7 +176,8 @@ function apply(listId: string, list: DecodedPageList, bytes: number, below: Reso
     else deps.delete(e.pgno);
   }
   for (let i = 0; i < ids.length; i++) {
-    if (ids[i] === undefined) throw new ObjectDamagedError(`page list ${listId.slice(0, 12)} does not name page ${i + 1}`);
+    if (ids[i] === undefined)
+      throw new ObjectDamagedError(`page list ${listId.slice(0, 12)} does not name page ${i + 1}`);
   }
   const whole = !list.base || !below;
   return {

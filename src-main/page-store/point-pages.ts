@@ -35,7 +35,10 @@ export class PointResolver {
   pages(m: Manifest): PointPageIds {
     const out = this.pagesOf(m.format === 1 ? { chunks: m.chunks } : { pageList: m.pageList });
     if (out.ids.length !== m.pageCount) {
-      throw new StrataError('corrupt', `Point ${m.id}: its page list names ${out.ids.length} pages, not ${m.pageCount}.`);
+      throw new StrataError(
+        'corrupt',
+        `Point ${m.id}: its page list names ${out.ids.length} pages, not ${m.pageCount}.`,
+      );
     }
     return out;
   }

@@ -1,17 +1,18 @@
 import { StrataError } from '../core/errors';
 import { saveDictionary, trainDictionary } from './dictionaries';
-import { encodeAgainstBase, encodeObject, ObjectKind, sha256, type Dictionary } from './object-codec';
+import { encodeObject, ObjectKind, sha256, type Dictionary } from './object-codec';
 import { writeIndexFile, type ObjectIndex } from './object-index';
 import { chunkPageIds, ObjectReader } from './object-reader';
 import { PACK_TARGET_BYTES, PackWriter, type SealedPack } from './pack-writer';
 import { DEFAULT_CHUNK_SIZE, writeManifest, type Manifest, type ManifestMeta } from './manifest';
-import { encodePageList, type PageListEntry } from './page-list';
-import { PointResolver, type PointPageIds } from './point-pages';
+import { putListedPages, type ListedWriteContext } from './listed-pages';
 import { MANIFEST_ID, type StorePaths } from './store-paths';
 import type { PageSource } from './page-source';
 import type { StoreLock } from './store-lock';
 
 /** The pages of one point, stored: what a manifest will reference. */
+export { DELTA_SHARE, MAX_LIST_CHAIN } from './listed-pages';
+
 export interface StoredPages {
   pageSize: number;
   pageCount: number;
@@ -51,17 +52,6 @@ export interface PutPagesOptions {
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * A changed page is stored against the page that stood at its place, or against that page's own
- * base: always a page stored on its own, never another delta. Reading a page then decodes at most
- * two objects, and a kept page pins only its one base: deleting old points frees the deltas they
- * alone used. When the delta is not below this share of the page stored alone, the page is stored
- * alone and becomes the base for the versions after it (measured in the format document).
- */
-export const DELTA_SHARE = 0.5;
-/** A page list is a delta on at most this many lists; then a whole list starts a new chain. */
-export const MAX_LIST_CHAIN = 64;
-
-/**
  * One write session under the store's writer lock: stores new objects into packs, then commits
  * manifests. Objects are named by hash, so a page already in the store costs a hash and a lookup.
  */
@@ -90,7 +80,9 @@ export class StoreWriter {
     const prev = opts.previous && opts.previous.pageSize === source.pageSize ? opts.previous : undefined;
     const layout = opts.layout ?? 'list';
     const chunkSize =
-      layout === 'chunks' ? (prev?.format === 1 ? prev.chunkSize : undefined) ?? opts.chunkSize ?? DEFAULT_CHUNK_SIZE : 0;
+      layout === 'chunks'
+        ? ((prev?.format === 1 ? prev.chunkSize : undefined) ?? opts.chunkSize ?? DEFAULT_CHUNK_SIZE)
+        : 0;
     const result: StoredPages = {
       pageSize: source.pageSize,
       pageCount: source.pageCount,
@@ -104,7 +96,7 @@ export class StoreWriter {
     };
     for (const id of opts.heal ?? []) this.heal.add(id);
     this.dict ??= this.reader.dictionaries.current() ?? this.newDictionary(source, result);
-    if (layout === 'list') await this.putListed(source, prev, opts.changedPages, result);
+    if (layout === 'list') await putListedPages(this.listedContext(), source, prev, opts.changedPages, result);
     else await this.putChunked(source, prev, opts.changedPages, result);
     return result;
   }
@@ -120,8 +112,7 @@ export class StoreWriter {
     for (let c = 0; c < chunkCount; c++) {
       const first = c * chunkSize + 1;
       const last = Math.min((c + 1) * chunkSize, source.pageCount);
-      const reused =
-        prev?.format === 1 && changedPages ? this.reusableChunk(prev, c, first, last, changedPages) : null;
+      const reused = prev?.format === 1 && changedPages ? this.reusableChunk(prev, c, first, last, changedPages) : null;
       if (reused) {
         result.chunks.push(reused);
         continue;
@@ -145,97 +136,6 @@ export class StoreWriter {
     }
   }
 
-  /**
-   * A format-2 point: every page hashed (or, outside `changedPages`, taken from the previous
-   * point), new pages compressed against the page they replace, and a page list that names only
-   * what differs from the previous point's list.
-   */
-  private async putListed(
-    source: PageSource,
-    prev: Manifest | undefined,
-    changedPages: ReadonlySet<number> | undefined,
-    result: StoredPages,
-  ): Promise<void> {
-    const before = prev ? this.previousPages(prev) : null;
-    const asDelta =
-      prev?.format === 2 &&
-      before !== null &&
-      before.listObjects.length < MAX_LIST_CHAIN &&
-      before.deltaBytes < before.wholeBytes &&
-      before.listObjects.every((id) => this.present(id));
-    const entries: PageListEntry[] = [];
-    for (let pgno = 1; pgno <= source.pageCount; pgno++) {
-      const prevId = before?.ids[pgno - 1];
-      const prevDeps = before?.deps.get(pgno) ?? [];
-      let id: string;
-      let deps: readonly string[];
-      if (changedPages && prevId && !changedPages.has(pgno) && [prevId, ...prevDeps].every((d) => this.present(d))) {
-        id = prevId;
-        deps = prevDeps;
-      } else {
-        const page = source.readPage(pgno);
-        const idBuf = sha256(page);
-        id = idBuf.toString('hex');
-        result.pagesHashed++;
-        // An unchanged page keeps the bases its entry already names, without reading its record.
-        if (id === prevId && prev?.format === 2 && [id, ...prevDeps].every((d) => this.present(d))) deps = prevDeps;
-        else deps = this.storePage(idBuf, page, prevId && prevId !== id ? { id: prevId, deps: prevDeps } : null, result);
-      }
-      if (!asDelta || id !== prevId || !sameIds(deps, prevDeps)) entries.push({ pgno, id, deps });
-      if (pgno % 4096 === 0) await yieldToLoop();
-    }
-    const list = encodePageList(source.pageCount, asDelta ? (prev as { pageList: string }).pageList : null, entries);
-    const listId = sha256(list);
-    this.store(listId, ObjectKind.pageList, list, result);
-    result.pageList = listId.toString('hex');
-  }
-
-  /** The previous point's pages, or null when they cannot be read (then nothing is reused). */
-  private previousPages(prev: Manifest): PointPageIds | null {
-    try {
-      return new PointResolver(this.reader).pages(prev);
-    } catch {
-      return null;
-    }
-  }
-
-  /**
-   * Stores one page unless the store has it, and returns the objects it needs to be decoded. A new
-   * page that replaced `replaced` is stored against its base (see DELTA_SHARE) when that is enough
-   * smaller.
-   */
-  private storePage(
-    id: Buffer,
-    page: Buffer,
-    replaced: { id: string; deps: readonly string[] } | null,
-    result: StoredPages,
-  ): readonly string[] {
-    const hex = id.toString('hex');
-    const known = this.written.get(hex);
-    if (known) return known;
-    if (this.present(hex)) return this.dependencies(hex);
-    let record = encodeObject(ObjectKind.page, page, true, this.dict ?? undefined);
-    let deps: readonly string[] = [];
-    const baseId = !replaced || replaced.deps.length > 1 ? null : (replaced.deps[0] ?? replaced.id);
-    if (baseId && !this.heal.has(hex) && this.present(baseId)) {
-      let base: Buffer | null = null;
-      try {
-        base = this.reader.read(baseId);
-      } catch {
-        base = null; // a damaged base: store the page on its own
-      }
-      const limit = Math.floor(record.length * DELTA_SHARE);
-      const delta = base && encodeAgainstBase(page, { id: Buffer.from(baseId, 'hex'), content: base }, limit);
-      if (delta) {
-        record = delta;
-        deps = [baseId];
-      }
-    }
-    this.store(id, ObjectKind.page, page, result, record);
-    this.written.set(hex, deps);
-    return deps;
-  }
-
   /** In the store and not known to be damaged. */
   private present(id: string): boolean {
     return this.index.has(id) && !this.heal.has(id);
@@ -243,6 +143,19 @@ export class StoreWriter {
 
   private dependencies(id: string): readonly string[] {
     return this.written.get(id) ?? this.reader.dependenciesOf(id);
+  }
+
+  /** What the format-2 layout needs from this session. */
+  private listedContext(): ListedWriteContext {
+    return {
+      reader: this.reader,
+      dict: this.dict,
+      present: (id) => this.present(id),
+      healing: (id) => this.heal.has(id),
+      dependencies: (id) => this.dependencies(id),
+      written: this.written,
+      store: (id, kind, content, result, encoded) => this.store(id, kind, content, result, encoded),
+    };
   }
 
   /**
@@ -299,9 +212,15 @@ export class StoreWriter {
     const hex = id.toString('hex');
     if ((this.index.has(hex) && !this.heal.has(hex)) || this.pending.has(hex)) return;
     this.heal.delete(hex);
+    // Pages and page lists are compressed; chunks are hashes, and dictionaries stay raw on purpose.
     const record =
       encoded ??
-      encodeObject(kind, content, kind !== ObjectKind.chunk, kind === ObjectKind.page ? (this.dict ?? undefined) : undefined);
+      encodeObject(
+        kind,
+        content,
+        kind === ObjectKind.page || kind === ObjectKind.pageList,
+        kind === ObjectKind.page ? (this.dict ?? undefined) : undefined,
+      );
     this.pack.add(id, record);
     this.pending.add(hex);
     result.newObjects++;
@@ -356,8 +275,4 @@ export class StoreWriter {
   private assertOpen(): void {
     if (this.closed) throw new StrataError('internal', 'This store write session is closed.');
   }
-}
-
-function sameIds(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
