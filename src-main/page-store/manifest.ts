@@ -65,7 +65,7 @@ const ListedManifestSchema = z.object({
   checksum: hex64,
 });
 
-export const ManifestSchema = z.union([ChunkedManifestSchema, ListedManifestSchema]);
+export const ManifestSchema = z.discriminatedUnion('format', [ChunkedManifestSchema, ListedManifestSchema]);
 
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type ChunkedManifest = z.infer<typeof ChunkedManifestSchema>;
