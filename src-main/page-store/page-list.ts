@@ -149,12 +149,40 @@ export class PageListResolver {
       pending.push({ id, list, bytes: content.length });
       id = list.base;
     }
-    for (let i = pending.length - 1; i >= 0; i--) {
-      const { id, list, bytes } = pending[i]!;
-      below = apply(id, list, bytes, below);
-      this.remember(below);
+    // The lists are applied in place onto one copy: the lists between are not kept, so resolving
+    // a point at the end of a long chain costs one pass over each list, not one copy per list.
+    pending.reverse();
+    const bottom = pending[0];
+    if (!below && bottom?.list.base) throw new ObjectDamagedError(`page list ${bottom.id.slice(0, 12)} lost its base`);
+    const ids: string[] = below ? below.ids.slice() : [];
+    const deps = new Map<number, readonly string[]>(below ? below.deps : []);
+    let chain = below ? below.chain : [];
+    let deltaBytes = below ? below.deltaBytes : 0;
+    let wholeBytes = below ? below.wholeBytes : 0;
+    for (const { id, list, bytes } of pending) {
+      if (list.pageCount < ids.length) for (const pgno of deps.keys()) if (pgno > list.pageCount) deps.delete(pgno);
+      ids.length = list.pageCount;
+      for (const e of list.entries) {
+        ids[e.pgno - 1] = e.id;
+        if (e.deps.length) deps.set(e.pgno, e.deps);
+        else deps.delete(e.pgno);
+      }
+      if (list.base) {
+        chain = [id, ...chain];
+        deltaBytes += bytes;
+      } else {
+        chain = [id];
+        deltaBytes = 0;
+        wholeBytes = bytes;
+      }
     }
-    return below!;
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] === undefined)
+        throw new ObjectDamagedError(`page list ${listId.slice(0, 12)} does not name page ${i + 1}`);
+    }
+    const resolved: ResolvedPageList = { listId, pageCount: ids.length, ids, deps, chain, deltaBytes, wholeBytes };
+    this.remember(resolved);
+    return resolved;
   }
 
   private remember(r: ResolvedPageList): void {
@@ -162,31 +190,4 @@ export class PageListResolver {
     this.cache.set(r.listId, r);
     if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
   }
-}
-
-function apply(listId: string, list: DecodedPageList, bytes: number, below: ResolvedPageList | null): ResolvedPageList {
-  if (list.base && !below) throw new ObjectDamagedError(`page list ${listId.slice(0, 12)} lost its base`);
-  const ids: string[] = below ? below.ids.slice(0, list.pageCount) : [];
-  ids.length = list.pageCount;
-  const deps = new Map<number, readonly string[]>();
-  if (below) for (const [pgno, d] of below.deps) if (pgno <= list.pageCount) deps.set(pgno, d);
-  for (const e of list.entries) {
-    ids[e.pgno - 1] = e.id;
-    if (e.deps.length) deps.set(e.pgno, e.deps);
-    else deps.delete(e.pgno);
-  }
-  for (let i = 0; i < ids.length; i++) {
-    if (ids[i] === undefined)
-      throw new ObjectDamagedError(`page list ${listId.slice(0, 12)} does not name page ${i + 1}`);
-  }
-  const whole = !list.base || !below;
-  return {
-    listId,
-    pageCount: list.pageCount,
-    ids,
-    deps,
-    chain: [listId, ...(whole ? [] : below!.chain)],
-    deltaBytes: whole ? 0 : bytes + below!.deltaBytes,
-    wholeBytes: whole ? bytes : below!.wholeBytes,
-  };
 }
