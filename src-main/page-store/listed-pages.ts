@@ -32,6 +32,7 @@ export interface ListedWriteContext {
   store(id: Buffer, kind: number, content: Buffer, result: StoredPages, encoded?: Buffer): void;
 }
 
+const NO_DEPS: readonly string[] = [];
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -56,10 +57,10 @@ export async function putListedPages(
   const entries: PageListEntry[] = [];
   for (let pgno = 1; pgno <= source.pageCount; pgno++) {
     const prevId = before?.ids[pgno - 1];
-    const prevDeps = before?.deps.get(pgno) ?? [];
+    const prevDeps = before?.deps.get(pgno) ?? NO_DEPS;
     let id: string;
     let deps: readonly string[];
-    if (changedPages && prevId && !changedPages.has(pgno) && [prevId, ...prevDeps].every((d) => w.present(d))) {
+    if (changedPages && prevId && !changedPages.has(pgno) && allPresent(w, prevId, prevDeps)) {
       id = prevId;
       deps = prevDeps;
     } else {
@@ -68,7 +69,7 @@ export async function putListedPages(
       id = idBuf.toString('hex');
       result.pagesHashed++;
       // An unchanged page keeps the bases its entry already names, without reading its record.
-      if (id === prevId && prev?.format === 2 && [id, ...prevDeps].every((d) => w.present(d))) deps = prevDeps;
+      if (id === prevId && prev?.format === 2 && allPresent(w, id, prevDeps)) deps = prevDeps;
       else deps = storePage(w, idBuf, page, prevId && prevId !== id ? { id: prevId, deps: prevDeps } : null, result);
     }
     if (!asDelta || id !== prevId || !sameIds(deps, prevDeps)) entries.push({ pgno, id, deps });
@@ -106,7 +107,7 @@ function storePage(
   if (known) return known;
   if (w.present(hex)) return w.dependencies(hex);
   let record = encodeObject(ObjectKind.page, page, true, w.dict ?? undefined);
-  let deps: readonly string[] = [];
+  let deps: readonly string[] = NO_DEPS;
   const baseId = !replaced || replaced.deps.length > 1 ? null : (replaced.deps[0] ?? replaced.id);
   if (baseId && !w.healing(hex) && w.present(baseId)) {
     let base: Buffer | null = null;
@@ -125,6 +126,12 @@ function storePage(
   w.store(id, ObjectKind.page, page, result, record);
   w.written.set(hex, deps);
   return deps;
+}
+
+function allPresent(w: ListedWriteContext, id: string, deps: readonly string[]): boolean {
+  if (!w.present(id)) return false;
+  for (const d of deps) if (!w.present(d)) return false;
+  return true;
 }
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {
