@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import { readFully } from './durable-write';
 import {
   BaseMissingError,
-  baseOf,
   decodeObject,
   ObjectDamagedError,
   recordLengthOf,
@@ -49,25 +48,46 @@ export function readPackTrailer(file: string): { entries: PackEntry[]; size: num
  * Recovers what a pack holds when its trailer is damaged: walks the object headers from offset 0
  * and names each object by the hash of its content. Stops at the first record that does not
  * decode, so a truncated or scribbled pack still yields every object before the damage. A record
- * stored against a base (codec 4) that `bases` cannot find yet is stepped over, unnamed.
+ * stored against a base (codec 4) is named once its base is found, in `bases` or earlier or later
+ * in this pack; one whose base is found nowhere is stepped over, unnamed.
  */
 export function scanPackObjects(whole: Buffer, dicts?: DictionaryLookup, bases?: BaseLookup): PackEntry[] {
   const found: PackEntry[] = [];
+  const local = new Map<string, Buffer>();
+  const lookup = (id: string) => local.get(id) ?? bases?.(id) ?? null;
+  let waiting: { at: number; length: number }[] = [];
+  const tryDecode = (at: number, length: number): boolean => {
+    const { content } = decodeObject(whole.subarray(at, at + length), undefined, dicts, lookup);
+    const id = sha256(content);
+    local.set(id.toString('hex'), content);
+    found.push({ id, offset: at, length });
+    return true;
+  };
   let at = 0;
   while (at + OBJECT_HEADER_BYTES <= whole.length) {
     const length = recordLengthOf(whole.subarray(at, at + OBJECT_HEADER_BYTES));
     if (length === null || at + length > whole.length) break;
-    const record = whole.subarray(at, at + length);
     try {
-      const { content } = decodeObject(record, undefined, dicts, bases);
-      found.push({ id: sha256(content), offset: at, length });
-    } catch {
-      const base = baseOf(record);
-      if (base === null || bases?.(base)) break;
+      tryDecode(at, length);
+    } catch (e) {
+      if (!(e instanceof BaseMissingError)) break;
+      waiting.push({ at, length });
     }
     at += length;
   }
-  return found;
+  for (let progress = true; progress && waiting.length;) {
+    progress = false;
+    const still: typeof waiting = [];
+    for (const w of waiting) {
+      try {
+        progress = tryDecode(w.at, w.length) || progress;
+      } catch {
+        still.push(w);
+      }
+    }
+    waiting = still;
+  }
+  return found.sort((x, y) => x.offset - y.offset);
 }
 
 export interface PackCheck {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PageStore, pagesOfBuffers, type Manifest } from '../../src-main/page-store';
 import { seededRandom } from '../../src-main/db/demo-data';
-import { Codec, encodeObject, ObjectKind } from '../../src-main/page-store/object-codec';
+import { Codec, encodeAgainstBase, encodeObject, ObjectKind, sha256 } from '../../src-main/page-store/object-codec';
+import { scanPackObjects } from '../../src-main/page-store/pack-reader';
 import { decodePageList } from '../../src-main/page-store/page-list';
 import { DELTA_SHARE, MAX_LIST_CHAIN } from '../../src-main/page-store/store-writer';
 import { packFile } from '../../src-main/page-store/store-paths';
@@ -94,7 +95,7 @@ describe('format-2 points: delta page lists and pages stored against their base'
   it('round-trips many points page for page, with lists as deltas and a new whole list after the longest chain', async () => {
     const store = PageStore.open(path.join(tempDir('strata-ps-delta-'), 'store'));
     // Enough pages that a whole list outweighs 64 small deltas: the chain-length rule decides.
-    const { manifests, expected } = await history(store, MAX_LIST_CHAIN + 6, 1, 2000);
+    const { manifests, expected } = await history(store, MAX_LIST_CHAIN + 6, 1, 1200);
     let wholeLists = 0;
     for (const [i, m] of manifests.entries()) {
       const list = listOf(store, m);
@@ -227,6 +228,60 @@ describe('format-2 points: delta page lists and pages stored against their base'
     // A second GC finds nothing more that a kept point does not need.
     const again = await store.gc({ graceMs: 0, repackThreshold: 0.01 });
     expect(again.bytesFreed).toBe(0);
+  });
+
+  it('walks a pack with a damaged trailer and names a page and its base in any order', () => {
+    const rand = seededRandom(9);
+    const base = textPage(rand);
+    const page = edit(base, rand);
+    const baseId = sha256(base);
+    const delta = encodeAgainstBase(page, { id: baseId, content: base }, 4096)!;
+    expect(delta).not.toBeNull();
+    // The page comes before its base, as a repack may leave them.
+    const whole = Buffer.concat([delta, encodeObject(ObjectKind.page, base), Buffer.from('not a record at all')]);
+    const found = scanPackObjects(whole);
+    expect(found.map((e) => [e.id.toString('hex'), e.offset])).toEqual([
+      [sha256(page).toString('hex'), 0],
+      [baseId.toString('hex'), delta.length],
+    ]);
+    // With no base anywhere the page is stepped over, and the walk goes on to what follows.
+    const alone = scanPackObjects(Buffer.concat([delta, encodeObject(ObjectKind.page, page)]));
+    expect(alone.map((e) => e.offset)).toEqual([delta.length]);
+  });
+
+  it('names pages stored against a base in a pack whose trailer is damaged, in the app and the script', async () => {
+    const store = PageStore.open(path.join(tempDir('strata-ps-delta-'), 'store'));
+    const { manifests, expected } = await history(store, 12, 8);
+    const keep = [manifests[11]!, manifests[6]!];
+    const index = store.reloadIndex();
+    const together = listOf(store, keep[0]!).entries.find((e) => e.deps.length > 0);
+    expect(together, 'a page stored against a base').toBeDefined();
+    const packId = index.locations.get(together!.id)!.packId;
+    const file = packFile(store.paths, packId);
+    const data = fs.readFileSync(file);
+    data[data.length - 44] = data[data.length - 44]! ^ 0xff; // the footer's magic
+    fs.writeFileSync(file, data);
+    for (const f of fs.readdirSync(store.paths.index)) fs.rmSync(path.join(store.paths.index, f));
+    const reloaded = store.reloadIndex();
+    expect(reloaded.problems.map((p) => p.kind)).toContain('damaged_pack_trailer');
+    expect(reloaded.locations.get(together!.id)?.packId).toBe(packId);
+    for (const m of keep) {
+      const want = Buffer.concat(expected[manifests.indexOf(m)]!);
+      const out = path.join(store.paths.root, `${m.id}.db`);
+      await store.materialise(m.id, out);
+      expect(fs.readFileSync(out).equals(want)).toBe(true);
+      const r = spawnSync(process.execPath, [
+        script,
+        '--store',
+        store.paths.root,
+        '--point',
+        m.id,
+        '--out',
+        `${out}.s`,
+      ]);
+      expect(r.status, String(r.stderr)).toBe(0);
+      expect(fs.readFileSync(`${out}.s`).equals(want)).toBe(true);
+    }
   });
 
   it('reads format-1 points as before, and continues from one with a whole format-2 list', async () => {
