@@ -6,7 +6,7 @@ import { PageStore, pagesOfBuffers, type Manifest } from '../../src-main/page-st
 import { seededRandom } from '../../src-main/db/demo-data';
 import { Codec, encodeAgainstBase, encodeObject, ObjectKind, sha256 } from '../../src-main/page-store/object-codec';
 import { scanPackObjects } from '../../src-main/page-store/pack-reader';
-import { decodePageList } from '../../src-main/page-store/page-list';
+import { decodePageList, encodePageList } from '../../src-main/page-store/page-list';
 import { DELTA_SHARE, MAX_LIST_CHAIN } from '../../src-main/page-store/store-writer';
 import { packFile } from '../../src-main/page-store/store-paths';
 import { tempDir } from '../helpers/temp-dir';
@@ -92,6 +92,29 @@ function listOf(store: PageStore, m: Manifest) {
 }
 
 describe('format-2 points: delta page lists and pages stored against their base', () => {
+  it('encodes page lists exactly as documented and refuses malformed ones', () => {
+    const id = (n: number) => n.toString(16).padStart(64, '0');
+    const entries = [
+      { pgno: 3, id: id(1), deps: [] },
+      { pgno: 200, id: id(2), deps: [id(3)] },
+      { pgno: 70000, id: id(4), deps: [] },
+    ];
+    const bytes = encodePageList(70000, id(9), entries);
+    // Header, base, then gap 3 (1 byte), 0 deps, id; gap 197 (2 bytes), 1 dep, id, dep; gap 69800 (3 bytes).
+    expect(bytes.length).toBe(12 + 32 + (1 + 1 + 32) + (2 + 1 + 64) + (3 + 1 + 32));
+    expect([bytes[0], bytes[1], bytes.readUInt32LE(4), bytes.readUInt32LE(8)]).toEqual([1, 1, 70000, 3]);
+    expect(bytes.subarray(44, 46)).toEqual(Buffer.from([3, 0]));
+    expect(bytes.subarray(78, 80)).toEqual(Buffer.from([197 | 0x80, 1]));
+    expect(decodePageList(bytes)).toEqual({ pageCount: 70000, base: id(9), entries });
+    expect(() => decodePageList(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/trailing/);
+    expect(() => decodePageList(bytes.subarray(0, bytes.length - 1))).toThrow(/cut short/);
+    const whole = encodePageList(2, null, [{ pgno: 1, id: id(1), deps: [] }]);
+    expect(() => decodePageList(whole)).toThrow(/every page/);
+    const outOfRange = Buffer.from(bytes);
+    outOfRange.writeUInt32LE(100, 4); // fewer pages than the entries name
+    expect(() => decodePageList(outOfRange)).toThrow(/out of range/);
+  });
+
   it('round-trips many points page for page, with lists as deltas and a new whole list after the longest chain', async () => {
     const store = PageStore.open(path.join(tempDir('strata-ps-delta-'), 'store'));
     // Enough pages that a whole list outweighs 64 small deltas: the chain-length rule decides.
