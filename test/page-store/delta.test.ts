@@ -307,6 +307,26 @@ describe('format-2 points: delta page lists and pages stored against their base'
     }
   });
 
+  it('takes pages outside changedPages from the previous point without reading them', async () => {
+    const store = PageStore.open(path.join(tempDir('strata-ps-delta-'), 'store'));
+    const { manifests, expected } = await history(store, 3, 10);
+    const pages = expected.at(-1)!.map((p, n) => (n === 7 ? edit(p, seededRandom(11)) : p));
+    const read: number[] = [];
+    const source = pagesOfBuffers(pages);
+    const counted = { ...source, readPage: (n: number) => (read.push(n), source.readPage(n)) };
+    const w = await store.beginWrite('test');
+    const stored = await w.putPages(counted, { previous: manifests.at(-1)!, changedPages: new Set([8]) });
+    const m = w.commitManifest(stored, { id: 'wal-told', meta: meta() });
+    w.close();
+    expect(read).toEqual([8]);
+    expect(stored.pagesHashed).toBe(1);
+    expect(stored.newObjects).toBe(2); // the changed page and the page list
+    expect(listOf(store, m).entries.map((e) => e.pgno)).toEqual([8]);
+    const out = path.join(store.paths.root, 'wal-told.db');
+    await store.materialise(m.id, out);
+    expect(fs.readFileSync(out).equals(Buffer.concat(pages))).toBe(true);
+  });
+
   it('reads format-1 points as before, and continues from one with a whole format-2 list', async () => {
     const store = PageStore.open(path.join(tempDir('strata-ps-delta-'), 'store'));
     const rand = seededRandom(5);
