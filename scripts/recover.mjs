@@ -149,9 +149,11 @@ function locateObjects(store, deferred) {
           const length = 16 + data.readUInt32LE(at + 12);
           const rec = data.subarray(at, at + length);
           const content = at + length <= data.length ? decodeRecord(rec, null, (d) => fileDictionary(store, d)) : null;
-          // Stored against a base (codec 4): named once every other object is located.
-          if (!content && at + length <= data.length && rec[4] === 4) deferred.push({ file, offset: at, length });
-          else if (!content) break;
+          // A well-framed record stored against a base (codec 4): named once the rest is located.
+          const framed = rec.length >= 16 && rec[0] === 0x53 && rec[1] === 0x4f && rec[2] === 1;
+          if (!content && at + length <= data.length && framed && rec[4] === 4) {
+            deferred.push({ file, offset: at, length });
+          } else if (!content) break;
           else entries.push({ id: sha256(content).toString('hex'), offset: at, length });
           at += length;
         }

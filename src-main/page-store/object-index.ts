@@ -3,7 +3,7 @@ import path from 'node:path';
 import { writeDurable } from './durable-write';
 import { encodeIndexFile, parseIndexFile, type IndexedPack } from './index-file';
 import { sha256 } from './object-codec';
-import { readPackTrailer, scanPackObjects } from './pack-reader';
+import { readPackTrailer, walkPack } from './pack-reader';
 import { ObjectReader } from './object-reader';
 import { HEX64, indexFile, isTempName, type StorePaths } from './store-paths';
 
@@ -96,7 +96,8 @@ export class ObjectIndex {
       else damaged.push(packId);
     }
     // Packs whose trailer is damaged are walked last, so objects stored against a base in another
-    // pack (codec 4) can be decoded, and so named, through what is indexed by then.
+    // pack (codec 4) can be decoded, and so named, through what is indexed by then. A pack whose
+    // walk left records unnamed waits for the other damaged packs, until no walk names more.
     const reader = new ObjectReader(paths, index, () => index);
     const bases = (id: string) => {
       try {
@@ -105,16 +106,28 @@ export class ObjectIndex {
         return null;
       }
     };
-    for (const packId of damaged) {
-      let whole: Buffer;
-      try {
-        whole = fs.readFileSync(packPath(paths, packId));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed by a GC meanwhile
-        throw e;
+    for (let waiting = damaged, progress = true; waiting.length;) {
+      const next: string[] = [];
+      let named = false;
+      for (const packId of waiting) {
+        let whole: Buffer;
+        try {
+          whole = fs.readFileSync(packPath(paths, packId));
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed by a GC meanwhile
+          throw e;
+        }
+        const walk = walkPack(whole, reader.dictionaries.lookup, bases);
+        if (walk.unnamed > 0 && progress) {
+          next.push(packId);
+          continue;
+        }
+        index.addPack({ packId, size: whole.length, entries: walk.entries }, onDisk.get(packId)!);
+        named = true;
       }
-      const entries = scanPackObjects(whole, reader.dictionaries.lookup, bases);
-      index.addPack({ packId, size: whole.length, entries }, onDisk.get(packId)!);
+      // No pack finished this round: the next round takes the rest as they are.
+      progress = named;
+      waiting = next;
     }
     for (const p of index.packs.values()) {
       if (p.sizeOnDisk !== p.size) {

@@ -52,6 +52,15 @@ export function readPackTrailer(file: string): { entries: PackEntry[]; size: num
  * in this pack; one whose base is found nowhere is stepped over, unnamed.
  */
 export function scanPackObjects(whole: Buffer, dicts?: DictionaryLookup, bases?: BaseLookup): PackEntry[] {
+  return walkPack(whole, dicts, bases).entries;
+}
+
+/** `scanPackObjects`, also saying how many well-framed records it could not name yet. */
+export function walkPack(
+  whole: Buffer,
+  dicts?: DictionaryLookup,
+  bases?: BaseLookup,
+): { entries: PackEntry[]; unnamed: number } {
   const found: PackEntry[] = [];
   const local = new Map<string, Buffer>();
   const lookup = (id: string) => local.get(id) ?? bases?.(id) ?? null;
@@ -87,7 +96,7 @@ export function scanPackObjects(whole: Buffer, dicts?: DictionaryLookup, bases?:
     }
     waiting = still;
   }
-  return found.sort((x, y) => x.offset - y.offset);
+  return { entries: found.sort((x, y) => x.offset - y.offset), unnamed: waiting.length };
 }
 
 export interface PackCheck {

@@ -280,14 +280,20 @@ describe('format-2 points: delta page lists and pages stored against their base'
     const together = listOf(store, keep[0]!).entries.find((e) => e.deps.length > 0);
     expect(together, 'a page stored against a base').toBeDefined();
     const packId = index.locations.get(together!.id)!.packId;
-    const file = packFile(store.paths, packId);
-    const data = fs.readFileSync(file);
-    data[data.length - 44] = data[data.length - 44]! ^ 0xff; // the footer's magic
-    fs.writeFileSync(file, data);
+    const basePack = index.locations.get(together!.deps[0]!)!.packId;
+    expect(basePack).not.toBe(packId);
+    // Both the page's pack and its base's: whichever is walked first, the page is named.
+    for (const p of [packId, basePack]) {
+      const file = packFile(store.paths, p);
+      const data = fs.readFileSync(file);
+      data[data.length - 44] = data[data.length - 44]! ^ 0xff; // the footer's magic
+      fs.writeFileSync(file, data);
+    }
     for (const f of fs.readdirSync(store.paths.index)) fs.rmSync(path.join(store.paths.index, f));
     const reloaded = store.reloadIndex();
     expect(reloaded.problems.map((p) => p.kind)).toContain('damaged_pack_trailer');
     expect(reloaded.locations.get(together!.id)?.packId).toBe(packId);
+    expect(reloaded.locations.get(together!.deps[0]!)?.packId).toBe(basePack);
     for (const m of keep) {
       const want = Buffer.concat(expected[manifests.indexOf(m)]!);
       const out = path.join(store.paths.root, `${m.id}.db`);
