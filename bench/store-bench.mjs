@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import { MiB, bundleApp, median, requireTools, round, shellQuote, timeShell } from './lib.mjs';
 import { buildDemoDatabase, delayMonitor } from './snapshots-bench.mjs';
+import { breakdownTable, storeBreakdown } from './store-breakdown.mjs';
 
 const require = createRequire(import.meta.url);
 const secs = (ms) => round(ms / 1000, 2);
@@ -132,6 +133,7 @@ export async function run(opts) {
     const stats = await app.snapshots.storeStats();
     const firstPages = (stats.perPoint[0]?.logicalBytes ?? 0) / 4096;
     const newPagesPerPoint = (stats.uniquePages - firstPages) / Math.max(1, points - 1);
+    const breakdown = storeBreakdown(path.join(dataDir, 'backups', 'store'));
 
     log('baseline: gunzip + cp + integrity_check');
     const restored = path.join(work, 'restored.db');
@@ -241,9 +243,11 @@ export async function run(opts) {
         churnShareOfPages: round(newPagesPerPoint / pageCount, 4),
         dedupRatio: round(stats.dedupRatio),
       },
+      breakdown,
       ratios: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, round(v)])),
       eventLoopDelayMs: eld,
       tables: [
+        breakdownTable(breakdown, points),
         {
           title: `page store: ${points} points of a ${mb(dbBytes)} MiB database, ${round((100 * newPagesPerPoint) / pageCount, 2)} % new pages per point`,
           columns: ['measurement', 'value', 'baseline (same run)', 'ratio', 'goal', 'result'],

@@ -47,11 +47,14 @@ function canonicalJson(v) {
 function readManifest(store, id) {
   const m = JSON.parse(fs.readFileSync(path.join(store, 'manifests', `${id}.json`), 'utf8'));
   const { checksum, ...rest } = m;
-  if (m.format !== 1) throw new Error(`unknown manifest format ${m.format}`);
+  if (m.format !== 1 && m.format !== 2) throw new Error(`unknown manifest format ${m.format}`);
   if (sha256(Buffer.from(canonicalJson(rest), 'utf8')).toString('hex') !== checksum) {
     throw new Error('manifest checksum mismatch');
   }
-  if (m.chunks.length !== Math.ceil(m.pageCount / m.chunkSize)) throw new Error('chunk count does not fit');
+  if (m.format === 1 && m.chunks.length !== Math.ceil(m.pageCount / m.chunkSize)) {
+    throw new Error('chunk count does not fit');
+  }
+  if (m.format === 2 && !/^[0-9a-f]{64}$/.test(m.pageList)) throw new Error('page list id is malformed');
   return m;
 }
 
@@ -65,8 +68,11 @@ function listManifests(store) {
     .sort();
 }
 
-/** One object record: 16-byte header, payload. Returns the content, or null when damaged. */
-function decodeRecord(rec, expectedId, dictionary = () => null) {
+/**
+ * One object record: 16-byte header, payload. Returns the content, or null when damaged.
+ * `dictionary(id)` and `base(id)` give a dictionary (codec 3) or a base object's content (codec 4).
+ */
+function decodeRecord(rec, expectedId, dictionary = () => null, base = () => null) {
   if (rec.length < 16 || rec[0] !== 0x53 || rec[1] !== 0x4f || rec[2] !== 1) return null;
   const codec = rec[4];
   const encryption = rec[5];
@@ -83,6 +89,10 @@ function decodeRecord(rec, expectedId, dictionary = () => null) {
       const dict = dictionary(payload.subarray(0, 32).toString('hex'));
       if (!dict) return null;
       content = zlib.inflateRawSync(payload.subarray(32), { dictionary: dict });
+    } else if (codec === 4 && payload.length >= 32) {
+      const from = base(payload.subarray(0, 32).toString('hex'));
+      if (!from) return null;
+      content = zlib.inflateRawSync(payload.subarray(32), { dictionary: from });
     } else return null;
   } catch {
     return null;
@@ -102,7 +112,7 @@ function fileDictionary(store, id) {
 }
 
 /** Object id -> list of {file, offset, length}, from every pack's trailer (or a walk of its objects). */
-function locateObjects(store) {
+function locateObjects(store, deferred) {
   const where = new Map();
   const add = (id, loc) => where.set(id, [...(where.get(id) ?? []), loc]);
   const packsDir = path.join(store, 'packs');
@@ -139,8 +149,12 @@ function locateObjects(store) {
           const length = 16 + data.readUInt32LE(at + 12);
           const rec = data.subarray(at, at + length);
           const content = at + length <= data.length ? decodeRecord(rec, null, (d) => fileDictionary(store, d)) : null;
-          if (!content) break;
-          entries.push({ id: sha256(content).toString('hex'), offset: at, length });
+          // A well-framed record stored against a base (codec 4): named once the rest is located.
+          const framed = rec.length >= 16 && rec[0] === 0x53 && rec[1] === 0x4f && rec[2] === 1;
+          if (!content && at + length <= data.length && framed && rec[4] === 4) {
+            deferred.push({ file, offset: at, length });
+          } else if (!content) break;
+          else entries.push({ id: sha256(content).toString('hex'), offset: at, length });
           at += length;
         }
       }
@@ -153,9 +167,44 @@ function locateObjects(store) {
 class Objects {
   constructor(store) {
     this.store = store;
-    this.where = locateObjects(store);
+    const deferred = [];
+    this.where = locateObjects(store, deferred);
     this.cache = new Map();
     this.dicts = new Map();
+    // Records found by walking a damaged pack whose base was not located yet: name them now.
+    for (let progress = true; progress && deferred.length;) {
+      progress = false;
+      for (const loc of deferred.splice(0)) {
+        const content = decodeRecord(
+          this.bytes(loc),
+          null,
+          (d) => this.dictionary(d),
+          (b) => this.tryRead(b),
+        );
+        if (!content) deferred.push(loc);
+        else {
+          const id = sha256(content).toString('hex');
+          this.where.set(id, [...(this.where.get(id) ?? []), loc]);
+          progress = true;
+        }
+      }
+    }
+  }
+  bytes(loc) {
+    let data = this.cache.get(loc.file);
+    if (!data) {
+      if (this.cache.size >= 8) this.cache.delete(this.cache.keys().next().value);
+      data = fs.readFileSync(loc.file);
+      this.cache.set(loc.file, data);
+    }
+    return loc.offset + loc.length > data.length ? null : data.subarray(loc.offset, loc.offset + loc.length);
+  }
+  tryRead(id, depth = 0) {
+    try {
+      return this.read(id, depth);
+    } catch {
+      return null;
+    }
   }
   /** A dictionary from dictionaries/<id>.dict, or its copy stored as a raw object in a pack. */
   dictionary(id) {
@@ -171,29 +220,80 @@ class Objects {
     this.dicts.set(id, data);
     return data;
   }
-  read(id) {
+  read(id, depth = 0) {
+    if (depth > 64) throw new Error(`object ${id} has a base chain that does not end`);
     for (const loc of this.where.get(id) ?? []) {
-      let data = this.cache.get(loc.file);
-      if (!data) {
-        if (this.cache.size >= 8) this.cache.delete(this.cache.keys().next().value);
-        data = fs.readFileSync(loc.file);
-        this.cache.set(loc.file, data);
-      }
-      if (loc.offset + loc.length > data.length) continue;
-      const content = decodeRecord(data.subarray(loc.offset, loc.offset + loc.length), id, (d) => this.dictionary(d));
+      const rec = this.bytes(loc);
+      if (!rec) continue;
+      const content = decodeRecord(
+        rec,
+        id,
+        (d) => this.dictionary(d),
+        (b) => this.tryRead(b, depth + 1),
+      );
       if (content) return content;
     }
     throw new Error(`object ${id} is missing or damaged in every copy`);
   }
 }
 
+/** Reads a LEB128 unsigned number at `pos.at`. */
+function varint(buf, pos) {
+  let n = 0;
+  for (let scale = 1; ; scale *= 128) {
+    if (pos.at >= buf.length || scale > 2 ** 35) throw new Error('page list is cut short');
+    const b = buf[pos.at++];
+    n += (b & 0x7f) * scale;
+    if (b < 0x80) return n;
+  }
+}
+
+/** The page ids of a format-2 page list, applied onto its base lists (kind 4, version 1). */
+function pageListIds(objects, listId) {
+  const chain = [];
+  for (let id = listId; id;) {
+    if (chain.length > 4096 || chain.some((c) => c.id === id)) throw new Error('page list chain does not end');
+    const buf = objects.read(id);
+    if (buf.length < 12 || buf[0] !== 1) throw new Error(`page list ${id} has an unknown version`);
+    const delta = (buf[1] & 1) === 1;
+    const list = { id, buf, pageCount: buf.readUInt32LE(4), count: buf.readUInt32LE(8), at: 12, base: null };
+    if (delta) {
+      list.base = buf.subarray(12, 44).toString('hex');
+      list.at = 44;
+    }
+    chain.push(list);
+    id = list.base;
+  }
+  let ids = [];
+  for (const list of chain.reverse()) {
+    ids = ids.slice(0, list.pageCount);
+    ids.length = list.pageCount;
+    const pos = { at: list.at };
+    let pgno = 0;
+    for (let i = 0; i < list.count; i++) {
+      pgno += varint(list.buf, pos);
+      const deps = varint(list.buf, pos);
+      if (pgno < 1 || pgno > list.pageCount || pos.at + 32 * (1 + deps) > list.buf.length) {
+        throw new Error(`page list ${list.id} is damaged`);
+      }
+      ids[pgno - 1] = list.buf.subarray(pos.at, pos.at + 32).toString('hex');
+      pos.at += 32 * (1 + deps); // the bases are for garbage collection; decoding finds them itself
+    }
+  }
+  for (let i = 0; i < ids.length; i++) if (!ids[i]) throw new Error(`page list names no page ${i + 1}`);
+  return ids;
+}
+
 function recover(store, id, out) {
   const m = readManifest(store, id);
   const objects = new Objects(store);
   const ids = [];
-  for (const c of m.chunks) {
-    const chunk = objects.read(c);
-    for (let at = 0; at < chunk.length; at += 32) ids.push(chunk.subarray(at, at + 32).toString('hex'));
+  if (m.format === 2) ids.push(...pageListIds(objects, m.pageList));
+  else {
+    for (const c of m.chunks) {
+      const chunk = objects.read(c);
+      for (let at = 0; at < chunk.length; at += 32) ids.push(chunk.subarray(at, at + 32).toString('hex'));
+    }
   }
   if (ids.length !== m.pageCount) throw new Error(`chunks list ${ids.length} pages, manifest says ${m.pageCount}`);
   const tmp = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${process.pid}.tmp`);

@@ -4,10 +4,11 @@ import { StrataError } from '../core/errors';
 import { listDictionaryIds } from './dictionaries';
 import { decodeObject } from './object-codec';
 import { asIndexedPacks, listIndexFiles, writeIndexFile, type ObjectIndex, type PackInfo } from './object-index';
-import { chunkPageIds, type ObjectReader } from './object-reader';
+import type { ObjectReader } from './object-reader';
 import { PackCache } from './pack-reader';
 import { PACK_TARGET_BYTES, PackWriter, type SealedPack } from './pack-writer';
-import { readAllManifests, salvageChunkIds } from './manifest';
+import { readAllManifests, salvageRoots } from './manifest';
+import { objectsOfPoint, PointResolver, type PageListRoots } from './point-pages';
 import { indexFile, isTempName, packFile, type StorePaths } from './store-paths';
 
 export interface GcOptions {
@@ -35,35 +36,40 @@ export interface GcResult {
 
 export const DEFAULT_GRACE_MS = 60 * 60 * 1000;
 
-/** Every object a kept point references. Refuses when a point's references cannot all be read. */
+/**
+ * Every object a kept point references: its page-list objects (through every base list), its
+ * pages, and the bases its pages are stored against. Refuses when a point's references cannot
+ * all be read.
+ */
 function markLive(paths: StorePaths, reader: ObjectReader, extraRoots: Iterable<string>): Set<string> {
   const live = new Set<string>(extraRoots);
   const listing = readAllManifests(paths);
-  const chunkLists = listing.manifests.map((m) => ({ id: m.id, chunks: m.chunks }));
+  const points: { id: string; roots: PageListRoots }[] = listing.manifests.map((m) => ({
+    id: m.id,
+    roots: m.format === 1 ? { chunks: m.chunks } : { pageList: m.pageList },
+  }));
   for (const d of listing.damaged) {
-    const chunks = salvageChunkIds(paths, d.id);
-    if (!chunks) {
+    const roots = salvageRoots(paths, d.id);
+    if (!roots) {
       throw new StrataError(
         'store_damaged',
         `Point ${d.id} cannot be read (${d.reason}), so garbage collection would not know what it needs. Nothing was deleted.`,
       );
     }
-    chunkLists.push({ id: d.id, chunks });
+    points.push({ id: d.id, roots });
   }
-  for (const { id, chunks } of chunkLists) {
-    for (const c of chunks) {
-      live.add(c);
-      let ids: string[];
-      try {
-        ids = chunkPageIds(reader.read(c));
-      } catch (e) {
-        throw new StrataError(
-          'store_damaged',
-          `Point ${id} has a damaged page list (${(e as Error).message}). Nothing was deleted; run verify.`,
-        );
-      }
-      for (const p of ids) live.add(p);
+  const resolver = new PointResolver(reader);
+  for (const { id, roots } of points) {
+    let objects: string[];
+    try {
+      objects = objectsOfPoint(resolver.pagesOf(roots));
+    } catch (e) {
+      throw new StrataError(
+        'store_damaged',
+        `Point ${id} has a damaged page list (${(e as Error).message}). Nothing was deleted; run verify.`,
+      );
     }
+    for (const o of objects) live.add(o);
   }
   return live;
 }
@@ -121,6 +127,14 @@ export function collectGarbage(
   // A repack pack whose live object has no intact copy to move stays where it is.
   const packs = new PackCache(paths);
   const moves: { pack: PackInfo; records: { id: string; record: Buffer }[] }[] = [];
+  // A base is live whenever a live object is stored against it, so it is read from where it is.
+  const bases = (id: string) => {
+    try {
+      return reader.read(id);
+    } catch {
+      return null;
+    }
+  };
   for (const p of repack) {
     const records: { id: string; record: Buffer }[] = [];
     let movable = true;
@@ -128,7 +142,7 @@ export function collectGarbage(
       if (!live.has(e.id) || inKept.has(e.id)) continue;
       try {
         const record = packs.readRecord(p.packId, e.offset, e.length);
-        decodeObject(record, Buffer.from(e.id, 'hex'), reader.dictionaries.lookup);
+        decodeObject(record, Buffer.from(e.id, 'hex'), reader.dictionaries.lookup, bases);
         records.push({ id: e.id, record: Buffer.from(record) });
       } catch {
         movable = false;

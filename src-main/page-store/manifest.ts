@@ -6,7 +6,8 @@ import { sha256 } from './object-codec';
 import { HEX64, MANIFEST_ID, isTempName, manifestFile, type StorePaths } from './store-paths';
 
 /**
- * Page ids per chunk object: 64 ids (2 KiB) cover 256 KiB of a 4 KiB-page database. Measured on
+ * Page ids per chunk object of a format-1 point (format 2, with delta page lists, replaced chunks:
+ * see the format document). 64 ids (2 KiB) cover 256 KiB of a 4 KiB-page database. Measured on
  * 45 points at about 1 % churn: 256 ids per chunk cost 2.62x one gzip copy, 64 ids 2.22x, 32 ids
  * 2.12x; below 64 the manifest's own list of chunk ids grows faster than the chunks shrink.
  */
@@ -33,15 +34,18 @@ export const ManifestMetaSchema = z
   })
   .passthrough();
 
-export const ManifestSchema = z
+const pageSizeSchema = z
+  .number()
+  .int()
+  .refine((n) => n >= 512 && n <= 65536 && (n & (n - 1)) === 0, 'page size must be a power of two');
+
+/** Format 1: the page list cut into chunk objects (kind 1) that the manifest names in order. */
+const ChunkedManifestSchema = z
   .object({
     format: z.literal(1),
     id: z.string().regex(MANIFEST_ID),
     createdAt: z.string(),
-    pageSize: z
-      .number()
-      .int()
-      .refine((n) => n >= 512 && n <= 65536 && (n & (n - 1)) === 0, 'page size must be a power of two'),
+    pageSize: pageSizeSchema,
     pageCount: z.number().int().nonnegative(),
     chunkSize: z.number().int().positive(),
     chunks: z.array(hex64),
@@ -50,7 +54,23 @@ export const ManifestSchema = z
   })
   .refine((m) => m.chunks.length === Math.ceil(m.pageCount / m.chunkSize), 'chunk count does not fit page count');
 
+/** Format 2: one page-list object (kind 4), whole or a delta against the point before's list. */
+const ListedManifestSchema = z.object({
+  format: z.literal(2),
+  id: z.string().regex(MANIFEST_ID),
+  createdAt: z.string(),
+  pageSize: pageSizeSchema,
+  pageCount: z.number().int().nonnegative(),
+  pageList: hex64,
+  meta: ManifestMetaSchema,
+  checksum: hex64,
+});
+
+export const ManifestSchema = z.discriminatedUnion('format', [ChunkedManifestSchema, ListedManifestSchema]);
+
 export type Manifest = z.infer<typeof ManifestSchema>;
+export type ChunkedManifest = z.infer<typeof ChunkedManifestSchema>;
+export type ListedManifest = z.infer<typeof ListedManifestSchema>;
 export type ManifestMeta = z.infer<typeof ManifestMetaSchema>;
 export type CheckResult = z.infer<typeof CheckResultSchema>;
 
@@ -67,7 +87,10 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function manifestChecksum(m: Omit<Manifest, 'checksum'> & { checksum?: string }): string {
+type Unchecked<T> = T extends unknown ? Omit<T, 'checksum'> : never;
+export type UncheckedManifest = Unchecked<Manifest>;
+
+export function manifestChecksum(m: UncheckedManifest & { checksum?: string }): string {
   const { checksum: _ignored, ...rest } = m;
   return sha256(Buffer.from(canonicalJson(rest), 'utf8')).toString('hex');
 }
@@ -101,7 +124,7 @@ export function parseManifest(text: string, manifestId: string): Manifest {
   return parsed.data;
 }
 
-export function writeManifest(paths: StorePaths, m: Omit<Manifest, 'checksum'>): Manifest {
+export function writeManifest(paths: StorePaths, m: UncheckedManifest): Manifest {
   const full = { ...m, checksum: manifestChecksum(m) } as Manifest;
   const check = ManifestSchema.safeParse(full);
   if (!check.success) throw new StrataError('invalid_input', `Invalid manifest: ${check.error.issues[0]?.message}`);
@@ -139,14 +162,18 @@ export function readAllManifests(paths: StorePaths): ManifestListing {
 }
 
 /**
- * The chunk ids of a manifest whose checksum failed, when its JSON still parses: GC keeps what
- * they reference, so a flipped metadata byte never gets the pages deleted.
+ * The page-list roots of a manifest whose checksum failed, when its JSON still parses: GC keeps
+ * what they reference, so a flipped metadata byte never gets the pages deleted.
  */
-export function salvageChunkIds(paths: StorePaths, id: string): string[] | null {
+export function salvageRoots(paths: StorePaths, id: string): { chunks: string[] } | { pageList: string } | null {
   try {
-    const raw = JSON.parse(fs.readFileSync(manifestFile(paths, id), 'utf8')) as { chunks?: unknown };
+    const raw = JSON.parse(fs.readFileSync(manifestFile(paths, id), 'utf8')) as {
+      chunks?: unknown;
+      pageList?: unknown;
+    };
+    if (typeof raw.pageList === 'string' && HEX64.test(raw.pageList)) return { pageList: raw.pageList };
     if (!Array.isArray(raw.chunks) || !raw.chunks.every((c) => typeof c === 'string' && HEX64.test(c))) return null;
-    return raw.chunks as string[];
+    return { chunks: raw.chunks as string[] };
   } catch {
     return null;
   }

@@ -2,22 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StrataError } from '../core/errors';
 import { commitFd, mapWriteError, tempNameIn, writeFully } from './durable-write';
-import { chunkPageIds, type ObjectReader } from './object-reader';
+import type { ObjectReader } from './object-reader';
+import { PointResolver } from './point-pages';
 import type { Manifest } from './manifest';
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** The ordered page ids of a point, read from its chunk objects (each checked against its hash). */
+/** The ordered page ids of a point, read from its page-list objects (each checked against its hash). */
 export function pageIdsOf(manifest: Manifest, reader: ObjectReader): string[] {
-  const ids: string[] = [];
-  for (const chunkId of manifest.chunks) ids.push(...chunkPageIds(reader.read(chunkId)));
-  if (ids.length !== manifest.pageCount) {
-    throw new StrataError(
-      'corrupt',
-      `Point ${manifest.id}: its chunks list ${ids.length} pages, not ${manifest.pageCount}.`,
-    );
-  }
-  return ids;
+  return new PointResolver(reader).pages(manifest).ids;
 }
 
 /** Random access to one point's pages, for readers that want pages rather than a whole file. */

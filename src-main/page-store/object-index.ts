@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Dictionaries } from './dictionaries';
 import { writeDurable } from './durable-write';
 import { encodeIndexFile, parseIndexFile, type IndexedPack } from './index-file';
 import { sha256 } from './object-codec';
-import { readPackTrailer, scanPackObjects } from './pack-reader';
+import { readPackTrailer, walkPack } from './pack-reader';
+import { ObjectReader } from './object-reader';
 import { HEX64, indexFile, isTempName, type StorePaths } from './store-paths';
 
 export interface Location {
@@ -88,9 +88,46 @@ export class ObjectIndex {
         }
       }
     }
+    const damaged: string[] = [];
     for (const [packId, size] of onDisk) {
       if (index.packs.has(packId)) continue;
-      index.addPack(readPackEntries(paths, packId, index.problems), size);
+      const entries = readPackEntries(paths, packId, index.problems);
+      if (entries) index.addPack(entries, size);
+      else damaged.push(packId);
+    }
+    // Packs whose trailer is damaged are walked last, so objects stored against a base in another
+    // pack (codec 4) can be decoded, and so named, through what is indexed by then. A pack whose
+    // walk left records unnamed waits for the other damaged packs, until no walk names more.
+    const reader = new ObjectReader(paths, index, () => index);
+    const bases = (id: string) => {
+      try {
+        return reader.read(id);
+      } catch {
+        return null;
+      }
+    };
+    for (let waiting = damaged, progress = true; waiting.length;) {
+      const next: string[] = [];
+      let named = false;
+      for (const packId of waiting) {
+        let whole: Buffer;
+        try {
+          whole = fs.readFileSync(packPath(paths, packId));
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed by a GC meanwhile
+          throw e;
+        }
+        const walk = walkPack(whole, reader.dictionaries.lookup, bases);
+        if (walk.unnamed > 0 && progress) {
+          next.push(packId);
+          continue;
+        }
+        index.addPack({ packId, size: whole.length, entries: walk.entries }, onDisk.get(packId)!);
+        named = true;
+      }
+      // No pack finished this round: the next round takes the rest as they are.
+      progress = named;
+      waiting = next;
     }
     for (const p of index.packs.values()) {
       if (p.sizeOnDisk !== p.size) {
@@ -132,16 +169,18 @@ function packRel(packId: string): string {
   return `packs/${packId.slice(0, 2)}/${packId}.pack`;
 }
 
-/** A pack's entries from its trailer, or from scanning its objects when the trailer is damaged. */
-function readPackEntries(paths: StorePaths, packId: string, problems: IndexProblem[]): IndexedPack {
-  const file = path.join(paths.packs, packId.slice(0, 2), `${packId}.pack`);
+function packPath(paths: StorePaths, packId: string): string {
+  return path.join(paths.packs, packId.slice(0, 2), `${packId}.pack`);
+}
+
+/** A pack's entries from its trailer; null (and a problem noted) when the trailer is damaged. */
+function readPackEntries(paths: StorePaths, packId: string, problems: IndexProblem[]): IndexedPack | null {
   try {
-    const { entries, size } = readPackTrailer(file);
+    const { entries, size } = readPackTrailer(packPath(paths, packId));
     return { packId, size, entries };
   } catch (e) {
     problems.push({ file: packRel(packId), kind: 'damaged_pack_trailer', detail: (e as Error).message });
-    const whole = fs.readFileSync(file);
-    return { packId, size: whole.length, entries: scanPackObjects(whole, new Dictionaries(paths).lookup) };
+    return null;
   }
 }
 

@@ -1,5 +1,5 @@
 import { Dictionaries } from './dictionaries';
-import { decodeObject, ObjectDamagedError } from './object-codec';
+import { baseOf, decodeObject, ObjectDamagedError } from './object-codec';
 import { PackCache, PackMissingError } from './pack-reader';
 import type { ObjectIndex } from './object-index';
 import type { StorePaths } from './store-paths';
@@ -40,7 +40,18 @@ export class ObjectReader {
     });
   }
 
-  read(id: string): Buffer {
+  /** Bases (codec 4) are read through here too; a chain deeper than this is damage, not data. */
+  static readonly MAX_BASE_DEPTH = 64;
+
+  read(id: string, depth = 0): Buffer {
+    if (depth > ObjectReader.MAX_BASE_DEPTH) throw new ObjectDamagedError('base chain is too deep');
+    const bases = (baseId: string) => {
+      try {
+        return this.read(baseId, depth + 1);
+      } catch {
+        return null;
+      }
+    };
     for (;;) {
       const copies = this.index.copiesOf(id);
       let lastProblem: { packId: string | null; message: string } = { packId: null, message: 'not in any pack' };
@@ -48,7 +59,7 @@ export class ObjectReader {
       for (const loc of copies) {
         try {
           const record = this.packs.readRecord(loc.packId, loc.offset, loc.length);
-          return decodeObject(record, Buffer.from(id, 'hex'), this.dictionaries.lookup).content;
+          return decodeObject(record, Buffer.from(id, 'hex'), this.dictionaries.lookup, bases).content;
         } catch (e) {
           if (e instanceof PackMissingError) packGone = true;
           else if (!(e instanceof ObjectDamagedError)) throw e;
@@ -63,6 +74,26 @@ export class ObjectReader {
       }
       throw new ObjectMissingError(id, lastProblem.packId, `object ${id.slice(0, 12)}: ${lastProblem.message}`);
     }
+  }
+
+  /**
+   * The objects `id` needs to be decoded: the base of every copy stored against one (codec 4),
+   * and their bases in turn, nearest first. Empty for an object stored on its own.
+   */
+  dependenciesOf(id: string, depth = 0): string[] {
+    if (depth > ObjectReader.MAX_BASE_DEPTH) throw new ObjectDamagedError('base chain is too deep');
+    const out: string[] = [];
+    for (const loc of this.index.copiesOf(id)) {
+      let base: string | null = null;
+      try {
+        base = baseOf(this.packs.readRecord(loc.packId, loc.offset, loc.length));
+      } catch (e) {
+        if (!(e instanceof PackMissingError) && !(e instanceof ObjectDamagedError)) throw e;
+      }
+      if (base === null || out.includes(base)) continue;
+      out.push(base, ...this.dependenciesOf(base, depth + 1).filter((d) => !out.includes(d)));
+    }
+    return out;
   }
 }
 

@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import { readFully } from './durable-write';
 import {
+  BaseMissingError,
   decodeObject,
   ObjectDamagedError,
   recordLengthOf,
   sha256,
   OBJECT_HEADER_BYTES,
+  type BaseLookup,
   type DictionaryLookup,
 } from './object-codec';
 import {
@@ -45,23 +47,56 @@ export function readPackTrailer(file: string): { entries: PackEntry[]; size: num
 /**
  * Recovers what a pack holds when its trailer is damaged: walks the object headers from offset 0
  * and names each object by the hash of its content. Stops at the first record that does not
- * decode, so a truncated or scribbled pack still yields every object before the damage.
+ * decode, so a truncated or scribbled pack still yields every object before the damage. A record
+ * stored against a base (codec 4) is named once its base is found, in `bases` or earlier or later
+ * in this pack; one whose base is found nowhere is stepped over, unnamed.
  */
-export function scanPackObjects(whole: Buffer, dicts?: DictionaryLookup): PackEntry[] {
+export function scanPackObjects(whole: Buffer, dicts?: DictionaryLookup, bases?: BaseLookup): PackEntry[] {
+  return walkPack(whole, dicts, bases).entries;
+}
+
+/** `scanPackObjects`, also saying how many well-framed records it could not name yet. */
+export function walkPack(
+  whole: Buffer,
+  dicts?: DictionaryLookup,
+  bases?: BaseLookup,
+): { entries: PackEntry[]; unnamed: number } {
   const found: PackEntry[] = [];
+  const local = new Map<string, Buffer>();
+  const lookup = (id: string) => local.get(id) ?? bases?.(id) ?? null;
+  let waiting: { at: number; length: number }[] = [];
+  const tryDecode = (at: number, length: number): boolean => {
+    const { content } = decodeObject(whole.subarray(at, at + length), undefined, dicts, lookup);
+    const id = sha256(content);
+    local.set(id.toString('hex'), content);
+    found.push({ id, offset: at, length });
+    return true;
+  };
   let at = 0;
   while (at + OBJECT_HEADER_BYTES <= whole.length) {
     const length = recordLengthOf(whole.subarray(at, at + OBJECT_HEADER_BYTES));
     if (length === null || at + length > whole.length) break;
     try {
-      const { content } = decodeObject(whole.subarray(at, at + length), undefined, dicts);
-      found.push({ id: sha256(content), offset: at, length });
-    } catch {
-      break;
+      tryDecode(at, length);
+    } catch (e) {
+      if (!(e instanceof BaseMissingError)) break;
+      waiting.push({ at, length });
     }
     at += length;
   }
-  return found;
+  for (let progress = true; progress && waiting.length;) {
+    progress = false;
+    const still: typeof waiting = [];
+    for (const w of waiting) {
+      try {
+        progress = tryDecode(w.at, w.length) || progress;
+      } catch {
+        still.push(w);
+      }
+    }
+    waiting = still;
+  }
+  return { entries: found.sort((x, y) => x.offset - y.offset), unnamed: waiting.length };
 }
 
 export interface PackCheck {
@@ -69,6 +104,8 @@ export interface PackCheck {
   intact: boolean;
   /** Ids (hex) of objects in the pack that decode and match their hash. */
   goodObjects: Set<string>;
+  /** Ids (hex) of intact records whose base (codec 4) cannot be read: undecodable, not damaged. */
+  orphans: Set<string>;
   problem: string | null;
 }
 
@@ -78,22 +115,25 @@ export function checkPack(
   packId: string,
   expected: readonly PackEntry[],
   dicts?: DictionaryLookup,
+  bases?: BaseLookup,
 ): PackCheck {
   const whole = fs.readFileSync(file);
   const intact = sha256(whole).toString('hex') === packId && packChecksumOk(whole);
   const goodObjects = new Set<string>();
+  const orphans = new Set<string>();
   for (const e of expected) {
     if (e.offset + e.length > whole.length) continue;
     try {
-      decodeObject(whole.subarray(e.offset, e.offset + e.length), e.id, dicts);
+      decodeObject(whole.subarray(e.offset, e.offset + e.length), e.id, dicts, bases);
       goodObjects.add(e.id.toString('hex'));
     } catch (err) {
       if (!(err instanceof ObjectDamagedError)) throw err;
+      if (intact && err instanceof BaseMissingError) orphans.add(e.id.toString('hex'));
     }
   }
-  const bad = expected.length - goodObjects.size;
+  const bad = expected.length - goodObjects.size - orphans.size;
   const problem = intact ? null : `pack checksum mismatch; ${bad} of ${expected.length} objects damaged`;
-  return { intact, goodObjects, problem };
+  return { intact, goodObjects, orphans, problem };
 }
 
 /** Bytes read at once around a wanted object: a run of a point's pages, not the whole pack. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chunkPageIds, type ObjectReader } from './object-reader';
+import type { ObjectReader } from './object-reader';
+import { objectsOfPoint, PointResolver } from './point-pages';
 import type { ObjectIndex } from './object-index';
 import type { Manifest } from './manifest';
 import type { StorePaths } from './store-paths';
@@ -40,13 +41,6 @@ function folderBytes(dir: string): number {
   return n;
 }
 
-/** The objects a point references: its chunks, then its pages. */
-export function objectsOf(m: Manifest, reader: ObjectReader): string[] {
-  const out = [...m.chunks];
-  for (const c of m.chunks) out.push(...chunkPageIds(reader.read(c)));
-  return out;
-}
-
 /**
  * Honest sizes: the logical size of each point, the bytes it added, and what deleting it (or a
  * set of points) frees, all known before anything is deleted.
@@ -62,10 +56,12 @@ export function storeStats(
   const keptRefs = new Set<string>();
   const perPointObjects: string[][] = [];
   const pageIds = new Set<string>();
+  const resolver = new PointResolver(reader);
   for (const m of manifests) {
-    const all = objectsOf(m, reader);
-    for (let i = m.chunks.length; i < all.length; i++) pageIds.add(all[i]!);
-    const objs = [...new Set(all)];
+    const pages = resolver.pages(m);
+    for (const id of pages.ids) pageIds.add(id);
+    // A point holds its bases and its base lists too: deleting it frees none that a kept point needs.
+    const objs = [...new Set(objectsOfPoint(pages))];
     perPointObjects.push(objs);
     for (const id of objs) {
       refs.set(id, (refs.get(id) ?? 0) + 1);

@@ -5,14 +5,20 @@ import { writeIndexFile, type ObjectIndex } from './object-index';
 import { chunkPageIds, ObjectReader } from './object-reader';
 import { PACK_TARGET_BYTES, PackWriter, type SealedPack } from './pack-writer';
 import { DEFAULT_CHUNK_SIZE, writeManifest, type Manifest, type ManifestMeta } from './manifest';
+import { putListedPages, type ListedWriteContext } from './listed-pages';
 import { MANIFEST_ID, type StorePaths } from './store-paths';
 import type { PageSource } from './page-source';
 import type { StoreLock } from './store-lock';
 
 /** The pages of one point, stored: what a manifest will reference. */
+export { DELTA_SHARE, MAX_LIST_CHAIN } from './listed-pages';
+
 export interface StoredPages {
   pageSize: number;
   pageCount: number;
+  /** 2: one page-list object (`pageList`); 1: chunk objects (`chunkSize`, `chunks`). */
+  format: 1 | 2;
+  pageList: string | null;
   chunkSize: number;
   chunks: string[];
   /** Pages whose content was read and hashed (the rest were reused from `previous`). */
@@ -27,7 +33,14 @@ export interface PutPagesOptions {
   previous?: Manifest;
   /** Pages that may differ from `previous` (for example the pages the WAL says changed). */
   changedPages?: ReadonlySet<number>;
+  /** Chunk size of a format-1 (`layout: 'chunks'`) point. */
   chunkSize?: number;
+  /**
+   * `list` (the default): a format-2 point, whose page list is a delta against the previous
+   * point's and whose changed pages are compressed against the pages they replace. `chunks`: a
+   * format-1 point, as earlier versions wrote.
+   */
+  layout?: 'list' | 'chunks';
   /**
    * Objects that verify found damaged or missing: when the source holds the same content, a fresh
    * copy is stored (in a new pack) instead of trusting the index. Points that referenced the
@@ -50,6 +63,8 @@ export class StoreWriter {
   private closed = false;
   private dict: Dictionary | null = null;
   private heal = new Set<string>();
+  /** What each object this session wrote needs to be decoded (its codec-4 bases). */
+  private readonly written = new Map<string, readonly string[]>();
 
   constructor(
     private readonly paths: StorePaths,
@@ -62,11 +77,17 @@ export class StoreWriter {
 
   async putPages(source: PageSource, opts: PutPagesOptions = {}): Promise<StoredPages> {
     this.assertOpen();
-    const chunkSize = opts.previous?.chunkSize ?? opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
     const prev = opts.previous && opts.previous.pageSize === source.pageSize ? opts.previous : undefined;
+    const layout = opts.layout ?? 'list';
+    const chunkSize =
+      layout === 'chunks'
+        ? ((prev?.format === 1 ? prev.chunkSize : undefined) ?? opts.chunkSize ?? DEFAULT_CHUNK_SIZE)
+        : 0;
     const result: StoredPages = {
       pageSize: source.pageSize,
       pageCount: source.pageCount,
+      format: layout === 'list' ? 2 : 1,
+      pageList: null,
       chunkSize,
       chunks: [],
       pagesHashed: 0,
@@ -75,11 +96,23 @@ export class StoreWriter {
     };
     for (const id of opts.heal ?? []) this.heal.add(id);
     this.dict ??= this.reader.dictionaries.current() ?? this.newDictionary(source, result);
+    if (layout === 'list') await putListedPages(this.listedContext(), source, prev, opts.changedPages, result);
+    else await this.putChunked(source, prev, opts.changedPages, result);
+    return result;
+  }
+
+  private async putChunked(
+    source: PageSource,
+    prev: Manifest | undefined,
+    changedPages: ReadonlySet<number> | undefined,
+    result: StoredPages,
+  ): Promise<void> {
+    const chunkSize = result.chunkSize;
     const chunkCount = Math.ceil(source.pageCount / chunkSize);
     for (let c = 0; c < chunkCount; c++) {
       const first = c * chunkSize + 1;
       const last = Math.min((c + 1) * chunkSize, source.pageCount);
-      const reused = prev && opts.changedPages ? this.reusableChunk(prev, c, first, last, opts.changedPages) : null;
+      const reused = prev?.format === 1 && changedPages ? this.reusableChunk(prev, c, first, last, changedPages) : null;
       if (reused) {
         result.chunks.push(reused);
         continue;
@@ -90,6 +123,10 @@ export class StoreWriter {
         const id = sha256(page);
         id.copy(ids, (pgno - first) * 32);
         result.pagesHashed++;
+        // A format-1 point cannot name bases, so it never relies on a copy stored against one.
+        if (this.index.has(id.toString('hex')) && this.dependencies(id.toString('hex')).length) {
+          this.heal.add(id.toString('hex'));
+        }
         this.store(id, ObjectKind.page, page, result);
       }
       const chunkId = sha256(ids);
@@ -97,7 +134,28 @@ export class StoreWriter {
       result.chunks.push(chunkId.toString('hex'));
       if (c % 16 === 15) await yieldToLoop();
     }
-    return result;
+  }
+
+  /** In the store and not known to be damaged. */
+  private present(id: string): boolean {
+    return this.index.has(id) && !this.heal.has(id);
+  }
+
+  private dependencies(id: string): readonly string[] {
+    return this.written.get(id) ?? this.reader.dependenciesOf(id);
+  }
+
+  /** What the format-2 layout needs from this session. */
+  private listedContext(): ListedWriteContext {
+    return {
+      reader: this.reader,
+      dict: this.dict,
+      present: (id) => this.present(id),
+      healing: (id) => this.heal.has(id),
+      dependencies: (id) => this.dependencies(id),
+      written: this.written,
+      store: (id, kind, content, result, encoded) => this.store(id, kind, content, result, encoded),
+    };
   }
 
   /**
@@ -108,12 +166,19 @@ export class StoreWriter {
     this.assertOpen();
     if (!MANIFEST_ID.test(m.id)) throw new StrataError('invalid_input', `Invalid point id: ${m.id}`);
     this.flush();
-    return writeManifest(this.paths, {
-      format: 1,
+    const common = {
       id: m.id,
       createdAt: m.createdAt ?? new Date().toISOString(),
       pageSize: pages.pageSize,
       pageCount: pages.pageCount,
+    };
+    if (pages.format === 2) {
+      if (!pages.pageList) throw new StrataError('internal', 'A format-2 point has no page list.');
+      return writeManifest(this.paths, { format: 2, ...common, pageList: pages.pageList, meta: m.meta });
+    }
+    return writeManifest(this.paths, {
+      format: 1,
+      ...common,
       chunkSize: pages.chunkSize,
       chunks: pages.chunks,
       meta: m.meta,
@@ -143,11 +208,19 @@ export class StoreWriter {
     this.lock.release();
   }
 
-  private store(id: Buffer, kind: number, content: Buffer, result: StoredPages): void {
+  private store(id: Buffer, kind: number, content: Buffer, result: StoredPages, encoded?: Buffer): void {
     const hex = id.toString('hex');
     if ((this.index.has(hex) && !this.heal.has(hex)) || this.pending.has(hex)) return;
     this.heal.delete(hex);
-    const record = encodeObject(kind, content, kind === ObjectKind.page, this.dict ?? undefined);
+    // Pages and page lists are compressed; chunks are hashes, and dictionaries stay raw on purpose.
+    const record =
+      encoded ??
+      encodeObject(
+        kind,
+        content,
+        kind === ObjectKind.page || kind === ObjectKind.pageList,
+        kind === ObjectKind.page ? (this.dict ?? undefined) : undefined,
+      );
     this.pack.add(id, record);
     this.pending.add(hex);
     result.newObjects++;
@@ -178,7 +251,7 @@ export class StoreWriter {
    * in the store (a GC may have removed them if that point was pruned meanwhile).
    */
   private reusableChunk(
-    prev: Manifest,
+    prev: Extract<Manifest, { format: 1 }>,
     c: number,
     first: number,
     last: number,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { dictionaryFile, listDictionaryIds } from './dictionaries';
 import { sha256 } from './object-codec';
 import { chunkPageIds, ObjectMissingError, type ObjectReader } from './object-reader';
+import { objectsOfPoint, PointResolver, type PointPageIds } from './point-pages';
 import { checkPack } from './pack-reader';
 import type { ObjectIndex, IndexProblem } from './object-index';
 import type { ManifestListing } from './manifest';
@@ -86,28 +87,41 @@ export function verifyStore(
     }
   }
   if (opts.readData) {
+    const baseLookup = (id: string) => {
+      try {
+        return reader.read(id);
+      } catch {
+        return null;
+      }
+    };
     const percent = opts.subsetPercent ?? 100;
     for (const p of index.packs.values()) {
       if (percent < 100 && !inSubset(p.packId, percent, opts.subsetSeed ?? 0)) continue;
       const entries = p.entries.map((e) => ({ id: Buffer.from(e.id, 'hex'), offset: e.offset, length: e.length }));
       let check: ReturnType<typeof checkPack>;
       try {
-        check = checkPack(packFile(paths, p.packId), p.packId, entries, reader.dictionaries.lookup);
+        check = checkPack(packFile(paths, p.packId), p.packId, entries, reader.dictionaries.lookup, baseLookup);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new PackVanishedError(p.packId);
         throw e;
       }
+      // A record whose base is gone is only a problem for a point that references it, and then
+      // that point reports it; the pack's bytes are fine.
       packs.push({
         packId: p.packId,
-        ok: check.intact && check.goodObjects.size === entries.length,
+        ok: check.intact && check.goodObjects.size + check.orphans.size === entries.length,
         problem: check.problem,
       });
       for (const e of p.entries) {
-        if (!check.goodObjects.has(e.id)) markBad(e.id, p.packId, 'damaged_object', 'object does not match its hash');
+        if (check.orphans.has(e.id)) markBad(e.id, p.packId, 'damaged_object', 'the base it is stored against is gone');
+        else if (!check.goodObjects.has(e.id)) {
+          markBad(e.id, p.packId, 'damaged_object', 'object does not match its hash');
+        }
       }
     }
   }
   const points: PointVerdict[] = [];
+  const resolver = new PointResolver(reader);
   for (const d of listing.damaged) {
     points.push({
       id: d.id,
@@ -135,17 +149,36 @@ export function verifyStore(
       }
       return true;
     };
-    for (const chunkId of m.chunks) {
-      if (!checkId(chunkId)) continue;
-      let ids: string[];
-      try {
-        ids = chunkPageIds(reader.read(chunkId));
-      } catch (e) {
-        const packId = e instanceof ObjectMissingError ? e.packId : null;
-        note({ kind: 'damaged_object', objectId: chunkId, packId, detail: (e as Error).message });
-        continue;
+    const readFailed = (e: unknown, objectId: string | null) => {
+      const missing = e instanceof ObjectMissingError;
+      note({
+        kind: 'damaged_object',
+        objectId: missing ? e.objectId : objectId,
+        packId: missing ? e.packId : null,
+        detail: (e as Error).message,
+      });
+    };
+    if (m.format === 1) {
+      for (const chunkId of m.chunks) {
+        if (!checkId(chunkId)) continue;
+        let ids: string[];
+        try {
+          ids = chunkPageIds(reader.read(chunkId));
+        } catch (e) {
+          readFailed(e, chunkId);
+          continue;
+        }
+        for (const id of ids) checkId(id);
       }
-      for (const id of ids) checkId(id);
+    } else if (checkId(m.pageList)) {
+      // A damaged base list anywhere down the chain affects this point and every later one on it.
+      let pages: PointPageIds | null = null;
+      try {
+        pages = resolver.pages(m);
+      } catch (e) {
+        readFailed(e, m.pageList);
+      }
+      if (pages) for (const id of new Set(objectsOfPoint(pages))) if (id !== m.pageList) checkId(id);
     }
     points.push({ id: m.id, ok: problems.length === 0, problems, moreProblems: more });
   }

@@ -66,7 +66,7 @@ describe('garbage collection', () => {
     expect(first.packsDeleted + first.packsRepacked).toBe(0);
     expect(first.packsKeptYoung).toBe(2);
     const index = store.reloadIndex();
-    for (const c of pending.chunks) expect(index.has(c)).toBe(true);
+    for (const c of [...pending.chunks, pending.pageList!]) expect(index.has(c)).toBe(true);
     // The writer that started before the GC can still commit a point over those objects.
     const w2 = await store.beginWrite('slow writer');
     const m = w2.commitManifest(pending, { id: 'late', meta: meta() });

@@ -35,11 +35,17 @@ export function meta(extra: Partial<ManifestMeta> = {}): ManifestMeta {
 }
 
 /** Takes one point of the live database, the way the snapshot engine will. */
-export async function takePoint(store: PageStore, dbFile: string, id: string, previous?: Manifest): Promise<Manifest> {
+export async function takePoint(
+  store: PageStore,
+  dbFile: string,
+  id: string,
+  previous?: Manifest,
+  layout: 'list' | 'chunks' = 'list',
+): Promise<Manifest> {
   const pages = await readDatabasePages(dbFile, { scratchDir: path.dirname(dbFile) });
   const writer = await store.beginWrite('test');
   try {
-    const stored = await writer.putPages(pages, previous ? { previous } : {});
+    const stored = await writer.putPages(pages, { ...(previous ? { previous } : {}), layout });
     return writer.commitManifest(stored, { id, meta: meta() });
   } finally {
     pages.close();
