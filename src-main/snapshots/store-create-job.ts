@@ -39,13 +39,6 @@ export interface StoreCreateOutcome {
   newBytes: number;
 }
 
-/**
- * Page ids per chunk for a new store. A snapshot after about 1 % of scattered changes rewrites one
- * chunk per changed page; at 256 MiB, 64-id chunks (2 KiB each, incompressible hashes) cost more
- * than the changed pages themselves. Measured in `npm run bench` (store section).
- */
-const SNAPSHOT_CHUNK_SIZE = 16;
-
 interface CheckedSource {
   pages: PageSource;
   summary: DatabaseSummary;
@@ -159,7 +152,7 @@ export async function createStorePoint(job: StoreCreateJob, progress: Progress):
     progress('store', 0, source.pages.pageCount);
     const writer = await store.beginWrite(`snapshot ${job.id}`, { timeoutMs: 120_000 });
     try {
-      const stored = await writer.putPages(source.pages, previous ? { previous } : { chunkSize: SNAPSHOT_CHUNK_SIZE });
+      const stored = await writer.putPages(source.pages, previous ? { previous } : {});
       progress('commit', source.pages.pageCount, source.pages.pageCount);
       writer.commitManifest(stored, {
         id: job.id,
