@@ -1,6 +1,7 @@
 // Continuous section of `npm run bench`: the WAL shipper under load, and restore to a moment.
 // On a database of --size-mb (default 256):
-// 1. RPO: 20 commits/s (one message each) for 30 s while the app's shipper runs; for each commit,
+// 1. RPO: 20 commits/s (one message each) for 75 s while the app's shipper runs (and thins its
+//    record every 10 s, merging rounds older than a minute); for each commit,
 //    the time from its commit returning to the fsync of the segment that holds it (p50, p99, max),
 //    the main thread's event-loop delay, the shipper thread's busy share, and store growth.
 // 2. Restore to a moment after 24 simulated hours of commits (one message every 30 s, shipped by
@@ -17,7 +18,8 @@ const require = createRequire(import.meta.url);
 const GOAL_RPO_P99_MS = 1000;
 const GOAL_ELD_P99_MS = 20;
 const RATE = 20;
-const LOAD_SECONDS = 30;
+// Long enough that rounds older than a minute get merged while the load goes on.
+const LOAD_SECONDS = 75;
 
 const quiet = {
   tiers: { startup: false, auto: false, hourly: false, daily: false, weekly: false },
@@ -68,6 +70,8 @@ async function rpoPhase(StrataApp, dataDir, log, withShipper = true) {
     dataDir,
     owner: 'host',
     startBackgroundJobs: true,
+    // Thinning every 10 s, so the load also meets merges of rounds (in the app: every minute).
+    thinEveryMs: 10_000,
     onShippedRound: (r) => rounds.push(r),
   });
   const shm = walIndexReader(`${app.paths.database}-shm`);

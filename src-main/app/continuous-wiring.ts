@@ -5,11 +5,16 @@ import type { ShippedRound } from '../continuous/shipper-types';
 import type { StrataApp } from './strata-app';
 
 /** Starts the shipper thread for the app's live database; its status feeds health. */
-export function startProtection(app: StrataApp, onRound?: (round: ShippedRound) => void): ContinuousProtection {
+export function startProtection(
+  app: StrataApp,
+  onRound?: (round: ShippedRound) => void,
+  compactEveryMs?: number,
+): ContinuousProtection {
   let lastError: string | null = null;
   let lastGapAt = 0;
   return ContinuousProtection.start({
     ...(onRound ? { onRound } : {}),
+    ...(compactEveryMs !== undefined ? { compactEveryMs } : {}),
     dbFile: app.paths.database,
     storeDir: app.snapshots.store.pages.dir,
     scratchDir: scratchDir(app.paths.backups),

@@ -67,6 +67,8 @@ export interface StrataAppOptions {
   continuousProtection?: boolean;
   /** Told of every fsynced round of continuous protection (benchmarks measure RPO with it). */
   onShippedRound?: (round: ShippedRound) => void;
+  /** How often the shipper thins its record (default a minute; benchmarks shorten it). */
+  thinEveryMs?: number;
 }
 
 const CLOSE_WAIT_MS = 30_000;
@@ -318,7 +320,8 @@ export class StrataApp {
     this.scheduler.start();
     this.points.warmSoon();
     const wanted = (this.opts.continuousProtection ?? true) && config().enabled && config().continuous.enabled;
-    if (wanted && !this.protection) this.protection = startProtection(this, this.opts.onShippedRound);
+    if (wanted && !this.protection)
+      this.protection = startProtection(this, this.opts.onShippedRound, this.opts.thinEveryMs);
     // The startup tier: one snapshot each time the app starts, unless nothing changed.
     if (config().enabled && config().tiers.startup) {
       void this.scheduledSnapshot('startup').catch((e: unknown) =>

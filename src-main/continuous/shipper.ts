@@ -17,7 +17,7 @@ export interface ShipperOptions {
   now?: () => number;
   /** No new frame for this long: fold the WAL into the file (everything shipped first). */
   idleCheckpointMs?: number;
-  /** Checkpoint even while busy once the WAL holds this many frames. */
+  /** Checkpoint even while busy once the WAL holds this many frames (default 1,000: 4 MiB, the size SQLite cuts the WAL back to, so a restart has nothing to truncate). */
   busyCheckpointFrames?: number;
   /** A transaction bigger than this is not shipped; a new generation starts after it instead. */
   maxRoundPages?: number;
@@ -109,7 +109,7 @@ export class Shipper {
       const idle = now - this.lastFrameSeenAt >= (this.opts.idleCheckpointMs ?? 1000);
       const framesInWal = this.pos?.frame ?? 0;
       if (framesInWal > 0 && this.checkpointedAt !== framesInWal) {
-        if (idle || framesInWal >= (this.opts.busyCheckpointFrames ?? 4000)) this.checkpoint();
+        if (idle || framesInWal >= (this.opts.busyCheckpointFrames ?? 1000)) this.checkpoint();
       }
       this.status.error = null;
       if (this.status.state === 'error') this.status.state = 'running';
