@@ -2,7 +2,7 @@ import { ensurePrivateDataFolders } from '../core/private-files';
 import { removeStaleTempFiles } from '../core/atomic-file';
 import { removeStaleOpenedPoints } from '../snapshots/open-point';
 import { systemClock, type Clock } from '../core/clock';
-import { acquireDataLock, type DataLock } from '../core/data-lock';
+import { acquireDataLock, liveLockHolder, type DataLock } from '../core/data-lock';
 import { StrataError } from '../core/errors';
 import { silentLogger, type Logger } from '../core/logger';
 import { dataPaths, type DataPaths } from '../core/paths';
@@ -125,6 +125,8 @@ export class StrataApp {
       },
       diskProbe: (dir) => (opts.diskProbe ?? probeDisk)(dir),
       ...(opts.snapshotFormat ? { snapshotFormat: opts.snapshotFormat } : {}),
+      // A shipper here owns checkpoints; one in another process holds the data-folder lock.
+      mayCheckpoint: () => !this.protection && (this.lock !== null || liveLockHolder(this.paths.lockFile) === null),
       onRestoreStart: () => void this.scheduler?.pause(),
       beforeRestore: async () => {
         await this.protection?.pause();

@@ -36,7 +36,9 @@ export async function createSnapshot(ctx: EngineContext, opts: CreateOptions): P
       {
         op: 'store-create',
         dbFile: opts.staticSource ?? live.file,
-        ...(opts.staticSource ? { staticSource: true } : { liveFds: lendLiveFds(live.file) }),
+        ...(opts.staticSource
+          ? { staticSource: true }
+          : { liveFds: lendLiveFds(live.file), checkpointFirst: ctx.opts.mayCheckpoint?.() ?? false }),
         storeDir: store.pages.dir,
         scratchDir: scratchDir(ctx.opts.backupsDir),
         id,

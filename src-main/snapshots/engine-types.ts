@@ -43,6 +43,12 @@ export interface SnapshotEngineOptions {
    * whose snapshots stay readable; tests use it to keep exercising that format's read paths.
    */
   snapshotFormat?: 'pages' | 'gzip';
+  /**
+   * Whether a snapshot may fold the WAL into the file first (in its worker). Only when no
+   * continuous shipper runs on this data folder: it owns checkpoints and would see a gap.
+   * Without a shipper nothing else checkpoints, and the WAL would grow until the last close.
+   */
+  mayCheckpoint?: () => boolean;
   /** Tests only: the schema steps a restore uses to bring an older snapshot forward. */
   migrations?: readonly Migration[];
 }

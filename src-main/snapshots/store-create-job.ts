@@ -20,6 +20,8 @@ export interface StoreCreateJob {
   staticSource?: boolean;
   /** Descriptors of the live file and its -shm, lent by the main thread (see held-fd.ts). */
   liveFds?: Record<string, number>;
+  /** No shipper runs on this folder: fold the WAL in first, or nothing ever would. */
+  checkpointFirst?: boolean;
   storeDir: string;
   /** Where a private copy goes if the live image cannot be pinned (a writer that never pauses). */
   scratchDir: string;
@@ -64,6 +66,24 @@ function firstPages(src: PageSource, pageCount: number): PageSource {
     throw new StrataError('snapshot_check_failed', `The database file is shorter than its ${pageCount} pages.`);
   }
   return { ...src, pageCount, readPage: (n) => src.readPage(n), close: () => src.close() };
+}
+
+/**
+ * Folds the WAL into the file when no continuous shipper owns checkpoints. A busy checkpoint is
+ * harmless: the live read takes the WAL's frames as they are.
+ */
+function tryCheckpoint(dbFile: string, busyTimeoutMs: number): void {
+  try {
+    const db = openRaw(dbFile, { fileMustExist: true });
+    try {
+      db.pragma(`busy_timeout = ${Math.min(busyTimeoutMs, 2000)}`);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      db.close();
+    }
+  } catch {
+    // another connection is busy: nothing is lost by reading the WAL as it is
+  }
 }
 
 /**
@@ -141,6 +161,7 @@ export async function createStorePoint(job: StoreCreateJob, progress: Progress):
   try {
     if (job.staticSource) source = staticSource(job.dbFile);
     else {
+      if (job.checkpointFirst) tryCheckpoint(job.dbFile, busy);
       source = (await liveSource(job.dbFile, busy)) ?? (await backupSource(job, busy));
     }
   } catch (e) {

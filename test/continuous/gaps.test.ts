@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -179,5 +180,36 @@ describe('a restore while the shipper runs', () => {
     expect(titles(out, 'undone %')).toEqual([]);
     const reasons = listRanges(path.join(dir, 'backups', 'store')).map((r) => r.startedBecause);
     expect(reasons).toEqual(['first-start', 'restored']);
+  }, 60_000);
+});
+
+describe('a CLI snapshot while the app ships', () => {
+  it('does not checkpoint, so it makes no gap; alone, the CLI folds the WAL in', async () => {
+    const dir = path.join(tempDir('strata-cli-backup-'), 'data');
+    await addDemo(dir, 8, 3, 35);
+    const app = await openHost(dir);
+    try {
+      await running(app);
+      app.db.sessions.create({ title: 'kept 1' });
+      await app.flushProtection();
+      const r = await strataJson<{ id: string }>(dir, ['backup', '--label', 'from the CLI']);
+      expect(r.id).toBeTruthy();
+      app.db.sessions.create({ title: 'kept 2' });
+      await app.flushProtection();
+      expect(app.protectionStatus()?.lastGap).toBeNull();
+    } finally {
+      await app.close();
+    }
+    expect(listRanges(path.join(dir, 'backups', 'store')).map((r) => r.startedBecause)).toEqual(['first-start']);
+    // With no app running, a CLI snapshot folds the WAL into the file (nothing else would).
+    const raw = new Database(dbFileOf(dir));
+    raw.pragma('wal_autocheckpoint = 0');
+    const insert = raw.prepare(`INSERT INTO sessions (id, title, created_at, updated_at) VALUES (?, ?, 0, 0)`);
+    for (let i = 0; i < 300; i++) insert.run(`later-${i}`, `later ${'x'.repeat(900)} ${i}`);
+    const before = fs.statSync(`${dbFileOf(dir)}-wal`).size;
+    await strataJson(dir, ['backup']);
+    // Only what the backup itself records afterwards is left in the WAL.
+    expect(fs.statSync(`${dbFileOf(dir)}-wal`).size).toBeLessThan(before / 4);
+    raw.close();
   }, 60_000);
 });
