@@ -74,8 +74,14 @@ function tidy(storeDir: string): void {
   }
   for (const n of names) {
     if (n.endsWith('.drop.tmp')) fs.rmSync(path.join(continuousDir(storeDir), n), { recursive: true, force: true });
-    else if (readGeneration(storeDir, n))
-      for (const r of listSegments(storeDir, n).superseded) fs.rmSync(r.file, { force: true });
+    else {
+      const g = readGeneration(storeDir, n);
+      if (!g) continue;
+      const { live, superseded } = listSegments(storeDir, n);
+      // Pieces a wider file covers, and rounds a rebase folded into the base before a crash.
+      const obsolete = [...superseded, ...live.filter((r) => r.last < (g.firstSeq ?? 1))];
+      for (const r of obsolete) fs.rmSync(r.file, { force: true });
+    }
   }
 }
 
@@ -99,38 +105,57 @@ export async function compact(
   const timelines = readTimelines(storeDir);
   const plan = planCompaction(timelines, now, config);
   for (const d of plan.drops) drop(storeDir, d.generation);
-  if (plan.rebase) {
-    const t = timelines.find((x) => x.generation.id === plan.rebase!.generation)!;
-    const refs = plan.rebase.refs;
-    const lastFooter = t.segments[refs.length - 1]!.footer;
-    fs.mkdirSync(deps.scratchDir, { recursive: true, mode: 0o700 });
-    const file = path.join(deps.scratchDir, `rebase-${t.generation.id}.db`);
+  // Merges first: they need nothing but the segments, so a failing rebase never holds them up.
+  for (const m of plan.merges) merge(storeDir, m);
+  if (plan.rebase && now >= rebaseBlockedUntil) {
     try {
-      const out = await materialisePlan(
-        storeDir,
-        {
-          generation: t.generation,
-          segments: refs,
-          commitIndex: lastFooter.commits.length - 1,
-          resolvedAt: Math.max(...lastFooter.commits.map((c) => c.at)),
-          commits: 0,
-        },
-        file,
-      );
-      const baseId = await deps.storeBase(file);
-      const { checksum: _old, v: _v, ...rest } = t.generation;
-      writeGeneration(storeDir, {
-        ...rest,
-        basePointId: baseId,
-        baseAt: out.plan.resolvedAt,
-        base: lastFooter.end,
-        firstSeq: plan.rebase.lastSeq + 1,
-      });
-      for (const r of refs) fs.rmSync(r.file, { force: true });
-    } finally {
-      fs.rmSync(file, { force: true });
+      await rebase(storeDir, timelines, plan.rebase, deps);
+    } catch (e) {
+      // A rebase replays and stores the whole database: after a failure, wait an hour.
+      rebaseBlockedUntil = now + 3_600_000;
+      throw e;
     }
   }
-  for (const m of plan.merges) merge(storeDir, m);
   return plan;
+}
+
+let rebaseBlockedUntil = 0;
+
+/** Folds the oldest rounds into a new base point, then rewrites the generation, then deletes them. */
+async function rebase(
+  storeDir: string,
+  timelines: ReturnType<typeof readTimelines>,
+  r: NonNullable<CompactionPlan['rebase']>,
+  deps: CompactionDeps,
+): Promise<void> {
+  const t = timelines.find((x) => x.generation.id === r.generation)!;
+  const refs = r.refs;
+  const lastFooter = t.segments[refs.length - 1]!.footer;
+  fs.mkdirSync(deps.scratchDir, { recursive: true, mode: 0o700 });
+  const file = path.join(deps.scratchDir, `rebase-${t.generation.id}.db`);
+  try {
+    const out = await materialisePlan(
+      storeDir,
+      {
+        generation: t.generation,
+        segments: refs,
+        commitIndex: lastFooter.commits.length - 1,
+        resolvedAt: Math.max(...lastFooter.commits.map((c) => c.at)),
+        commits: 0,
+      },
+      file,
+    );
+    const baseId = await deps.storeBase(file);
+    const { checksum: _old, v: _v, ...rest } = t.generation;
+    writeGeneration(storeDir, {
+      ...rest,
+      basePointId: baseId,
+      baseAt: out.plan.resolvedAt,
+      base: lastFooter.end,
+      firstSeq: r.lastSeq + 1,
+    });
+    for (const ref of refs) fs.rmSync(ref.file, { force: true });
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
 }

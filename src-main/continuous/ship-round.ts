@@ -30,6 +30,8 @@ export interface RoundOutput {
   end: WalPosition;
   commits: number;
   bytes: number;
+  /** Whether the round reached the WAL index's frame count (else more rounds follow at once). */
+  complete: boolean;
 }
 
 /**
@@ -46,23 +48,30 @@ export function shipRound(r: RoundInput): RoundOutput {
     const scanned = scanCommits(walFd, header, from, r.mxFrame);
     if (scanned.at(-1)?.frameEnd !== r.mxFrame)
       throw new GapError('frames-missed', 'WAL frames did not check out against their checksums.');
-    const pageCount = scanned.reduce((n, c) => n + c.pages.size, 0);
-    if (pageCount > r.maxRoundPages)
-      throw new GapError('frames-missed', `A transaction of ${pageCount} pages is taken as a new full point.`);
-    const commits: NewCommit[] = scanned.map((c) => ({
+    // One round holds at most `maxRoundPages` page images (memory stays bounded after a stall); the
+    // rest waits for the next round. A single transaction bigger than that is not shipped at all.
+    const biggest = Math.max(...scanned.map((c) => c.pages.size));
+    if (biggest > r.maxRoundPages)
+      throw new GapError('frames-missed', `A transaction of ${biggest} pages is taken as a new full point.`);
+    let pages = 0;
+    let take = 0;
+    while (take < scanned.length && pages + scanned[take]!.pages.size <= r.maxRoundPages)
+      pages += scanned[take++]!.pages.size;
+    const chosen = scanned.slice(0, take);
+    const commits: NewCommit[] = chosen.map((c) => ({
       at: r.at,
       frame: c.frameEnd,
       dbPages: c.dbPages,
       pages: new Map([...c.pages].map(([pgno, frame]) => [pgno, readFramePage(walFd, frame, header.pageSize)])),
     }));
-    const last = scanned.at(-1)!;
+    const last = chosen.at(-1)!;
     const end: WalPosition = { salt1: from.salt1, salt2: from.salt2, frame: last.frameEnd, checksum: last.checksum };
     const bytes = encodeSegment(
       { generation: r.generation, first: r.seq, last: r.seq, pageSize: header.pageSize, end },
       commits,
     );
     writeSegment(segmentFile(r.storeDir, r.generation, r.seq, r.seq), bytes);
-    return { end, commits: commits.length, bytes: bytes.length };
+    return { end, commits: commits.length, bytes: bytes.length, complete: take === scanned.length };
   } finally {
     fs.closeSync(walFd);
   }

@@ -42,6 +42,8 @@ export class Shipper {
   /** After a clean start from an emptied WAL, the next WAL cycle may have any salts. */
   private anySalts = false;
   private expectRestart = false;
+  /** A gap whose new generation could not start yet: retried at `retryAt`. */
+  private pendingGap: { reason: GapReason; detail: string; tries: number; retryAt: number } | null = null;
   private identity = '';
   private seq = 0;
   private lastFrameSeenAt = 0;
@@ -71,7 +73,7 @@ export class Shipper {
   async start(): Promise<void> {
     this.openConnections();
     const decision = decideStart(this.opts.dbFile, this.opts.storeDir);
-    if (decision.kind === 'new') return this.newGeneration(decision.reason, decision.detail);
+    if (decision.kind === 'new') return this.beginGeneration(decision.reason, decision.detail);
     const gen = decision.generation;
     this.generation = gen;
     this.seq = decision.seq;
@@ -102,7 +104,13 @@ export class Shipper {
 
   /** One round: ship what is new, checkpoint when idle. Never throws; a gap starts a new generation. */
   async tick(): Promise<void> {
-    if (!this.generation || this.status.state === 'paused' || this.status.state === 'closed') return;
+    if (this.status.state === 'paused' || this.status.state === 'closed') return;
+    if (this.pendingGap) {
+      if (this.now() >= this.pendingGap.retryAt)
+        await this.beginGeneration(this.pendingGap.reason, this.pendingGap.detail);
+      return;
+    }
+    if (!this.generation) return;
     try {
       this.shipNew();
       const now = this.now();
@@ -114,11 +122,30 @@ export class Shipper {
       this.status.error = null;
       if (this.status.state === 'error') this.status.state = 'running';
     } catch (e) {
-      if (e instanceof GapError) await this.newGeneration(e.reason, e.message);
+      if (e instanceof GapError) await this.beginGeneration(e.reason, e.message);
       else {
         this.status.state = 'error';
         this.status.error = (e as Error).message;
       }
+    }
+  }
+
+  /**
+   * Ends the current generation and starts the next; if its full point cannot be taken now (a
+   * full disk, a busy store), nothing ships into the old generation and it is tried again later,
+   * with a growing pause. Never throws: the shipper thread must outlive any one failure.
+   */
+  private async beginGeneration(reason: GapReason, detail: string): Promise<void> {
+    this.generation = null;
+    try {
+      await this.newGeneration(reason, detail);
+      this.pendingGap = null;
+    } catch (e) {
+      const tries = (this.pendingGap?.tries ?? 0) + 1;
+      const wait = Math.min(60_000, 2_000 * 2 ** (tries - 1));
+      this.pendingGap = { reason, detail, tries, retryAt: this.now() + wait };
+      this.status.state = 'error';
+      this.status.error = `A new full point could not be taken (${(e as Error).message}); trying again in ${Math.round(wait / 1000)} s.`;
     }
   }
 
@@ -151,32 +178,37 @@ export class Shipper {
       this.markInSync();
       return;
     }
-    const at = this.now();
-    const round = shipRound({
-      dbFile: this.opts.dbFile,
-      storeDir: this.opts.storeDir,
-      generation: this.generation!.id,
-      seq: this.seq + 1,
-      from: pos,
-      mxFrame: idx.mxFrame,
-      at,
-      maxRoundPages: this.opts.maxRoundPages ?? 16384,
-    });
-    this.seq++;
-    this.pos = round.end;
-    this.lastFrameSeenAt = at;
-    const durableAt = this.now();
-    this.status.rounds++;
-    this.status.commits += round.commits;
-    this.status.lastShippedAt = durableAt;
-    this.status.protectedUpTo = at;
-    this.opts.onRound?.({
-      salt1: round.end.salt1,
-      frame: round.end.frame,
-      commits: round.commits,
-      bytes: round.bytes,
-      durableAt,
-    });
+    for (;;) {
+      const at = this.now();
+      const round = shipRound({
+        dbFile: this.opts.dbFile,
+        storeDir: this.opts.storeDir,
+        generation: this.generation!.id,
+        seq: this.seq + 1,
+        from: this.pos!,
+        mxFrame: idx.mxFrame,
+        at,
+        maxRoundPages: this.opts.maxRoundPages ?? 16384,
+      });
+      this.seq++;
+      this.pos = round.end;
+      // Frames of this cycle have been shipped: from now on only the expected restart is accepted.
+      this.anySalts = false;
+      this.lastFrameSeenAt = at;
+      const durableAt = this.now();
+      this.status.rounds++;
+      this.status.commits += round.commits;
+      this.status.lastShippedAt = durableAt;
+      if (round.complete) this.status.protectedUpTo = at;
+      this.opts.onRound?.({
+        salt1: round.end.salt1,
+        frame: round.end.frame,
+        commits: round.commits,
+        bytes: round.bytes,
+        durableAt,
+      });
+      if (round.complete) break;
+    }
     this.repin();
   }
 
@@ -295,7 +327,8 @@ export class Shipper {
     if (this.status.state === 'closed') return;
     this.status.state = 'starting';
     this.openConnections();
-    await this.newGeneration(reason, detail);
+    this.pendingGap = null;
+    await this.beginGeneration(reason, detail);
   }
 
   /** Ships everything, folds the WAL in, and records the state so the next start can go on. */

@@ -63,7 +63,11 @@ async function loop(): Promise<void> {
   while (!closed) {
     await new Promise((r) => setTimeout(r, data.pollMs));
     if (closed) break;
-    await serial(() => shipper.tick());
+    // tick() handles its own failures; this only keeps an unforeseen one from ending the thread.
+    await serial(() => shipper.tick()).catch((e: Error) => {
+      shipper.status.state = 'error';
+      shipper.status.error = e.message;
+    });
     if (Date.now() - compactedAt >= data.compactEveryMs) {
       compactedAt = Date.now();
       await serial(() => thin());

@@ -45,7 +45,10 @@ export function decideStart(dbFile: string, storeDir: string): StartDecision {
   const cycleContinues =
     !!idx && idx.salt1 === position.salt1 && idx.salt2 === position.salt2 && idx.mxFrame >= position.frame;
   const cleanlyEmptied =
-    state.expectRestart && state.position.frame === position.frame && state.position.salt1 === position.salt1;
+    state.expectRestart &&
+    state.position.frame === position.frame &&
+    state.position.salt1 === position.salt1 &&
+    state.position.salt2 === position.salt2;
   if (!cycleContinues && !cleanlyEmptied) return changed('The WAL does not continue from the last shipped frame.');
   return {
     kind: 'continue',

@@ -131,10 +131,10 @@ export function planMoment(storeDir: string, at: number): MomentPlan {
   let resolvedAt = chosen.generation.baseAt;
   let commits = 0;
   for (const { ref, footer } of chosen.segments) {
+    // Commits in record order, up to the first one seen after the moment: a clock that stepped
+    // back cannot pull a later commit in.
     let last = -1;
-    footer.commits.forEach((c, i) => {
-      if (c.at <= at) last = i;
-    });
+    while (last + 1 < footer.commits.length && footer.commits[last + 1]!.at <= at) last++;
     if (last < 0) break;
     segments.push(ref);
     commitIndex = last;
