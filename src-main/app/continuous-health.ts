@@ -1,4 +1,4 @@
-import { listGenerations, listSegments } from '../continuous/generations';
+import { listGenerations, listSegments, type Generation } from '../continuous/generations';
 import { readFooter } from '../continuous/timeline';
 import type { ShipperStatus } from '../continuous/shipper-types';
 import type { ContinuousHealth } from '../contract/continuous-schemas';
@@ -8,8 +8,8 @@ import type { HealthReport } from '../snapshots';
 export const LAG_WARNING_SECONDS = 10;
 
 /** The gaps on record, newest first: the starts of generations that did not start first. */
-function gapsOnDisk(storeDir: string): NonNullable<ContinuousHealth['gaps']> {
-  return listGenerations(storeDir)
+function gapsOf(gens: readonly Generation[]): NonNullable<ContinuousHealth['gaps']> {
+  return [...gens]
     .filter((g) => g.reason !== 'first-start')
     .reverse()
     .slice(0, 20)
@@ -17,8 +17,8 @@ function gapsOnDisk(storeDir: string): NonNullable<ContinuousHealth['gaps']> {
 }
 
 /** When the newest generation's last shipped commit was recorded (for a process with no shipper). */
-function lastShippedOnDisk(storeDir: string): number | null {
-  const g = listGenerations(storeDir).at(-1);
+function lastShippedOnDisk(storeDir: string, gens: readonly Generation[]): number | null {
+  const g = gens.at(-1);
   if (!g) return null;
   const last = listSegments(storeDir, g.id).live.at(-1);
   const footer = last ? readFooter(last.file) : null;
@@ -31,8 +31,9 @@ export function continuousHealth(
   storeDir: string,
   now: number,
 ): ContinuousHealth {
-  const protectedUpTo = status ? status.protectedUpTo : lastShippedOnDisk(storeDir);
-  const gaps = gapsOnDisk(storeDir);
+  const gens = listGenerations(storeDir);
+  const protectedUpTo = status ? status.protectedUpTo : lastShippedOnDisk(storeDir, gens);
+  const gaps = gapsOf(gens);
   return {
     enabled,
     state: status ? status.state : 'not-running',

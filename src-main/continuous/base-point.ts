@@ -27,10 +27,6 @@ const WHY: Record<GapReason, string> = {
   'shipper-error': 'shipping stopped on an error',
 };
 
-export function gapDescription(reason: GapReason): string {
-  return WHY[reason];
-}
-
 function pointMeta(data: ShipperWorkerData, label: string, now: number) {
   return {
     tier: 'auto' as const,

@@ -3,7 +3,7 @@ import { workerScriptPath } from '../core/worker-path';
 import { lendLiveFds } from './held-fd';
 import type { ShipperWorkerData } from './base-point';
 import type { GapReason } from './generations';
-import type { ShippedRound, ShipperStatus } from './shipper-types';
+import { initialShipperStatus, type ShippedRound, type ShipperStatus } from './shipper-types';
 
 export interface ProtectionOptions {
   dbFile: string;
@@ -20,23 +20,12 @@ export interface ProtectionOptions {
   onRound?: (round: ShippedRound) => void;
 }
 
-const INITIAL: ShipperStatus = {
-  state: 'starting',
-  generation: null,
-  protectedUpTo: null,
-  lastShippedAt: null,
-  lastGap: null,
-  rounds: 0,
-  commits: 0,
-  error: null,
-};
-
 /**
  * The main thread's handle on the shipper thread. It lends the thread the descriptors it reads
  * the live file through (see held-fd.ts) and forwards its status.
  */
 export class ContinuousProtection {
-  private status: ShipperStatus = INITIAL;
+  private status: ShipperStatus = initialShipperStatus();
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (s: ShipperStatus) => void; reject: (e: Error) => void }>();
   private exited = false;

@@ -21,3 +21,17 @@ export interface ShippedRound {
   bytes: number;
   durableAt: number;
 }
+
+/** The status before the shipper has reported anything. */
+export function initialShipperStatus(): ShipperStatus {
+  return {
+    state: 'starting',
+    generation: null,
+    protectedUpTo: null,
+    lastShippedAt: null,
+    lastGap: null,
+    rounds: 0,
+    commits: 0,
+    error: null,
+  };
+}

@@ -5,7 +5,7 @@ import { currentWalHeader, GapError, shipRound } from './ship-round';
 import { dbFileIdentity, writeShipperState } from './shipper-state';
 import { startOf, type WalPosition } from './wal-file';
 import { readWalIndexHeader } from './wal-index';
-import type { ShipperStatus, ShippedRound } from './shipper-types';
+import { initialShipperStatus, type ShipperStatus, type ShippedRound } from './shipper-types';
 
 /** Makes the full point a new generation starts from; returns its id and where the WAL stood. */
 export type TakeBasePoint = (reason: GapReason) => Promise<{ id: string; position: WalPosition | null }>;
@@ -53,16 +53,7 @@ export class Shipper {
 
   constructor(private readonly opts: ShipperOptions) {
     this.now = opts.now ?? Date.now;
-    this.status = {
-      state: 'starting',
-      generation: null,
-      protectedUpTo: null,
-      lastShippedAt: null,
-      lastGap: null,
-      rounds: 0,
-      commits: 0,
-      error: null,
-    };
+    this.status = initialShipperStatus();
   }
 
   private get shm(): string {

@@ -3,30 +3,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import Database from 'better-sqlite3';
-import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { materialiseMoment } from '../../src-main/continuous/moment';
 import { listRanges } from '../../src-main/continuous/timeline';
 import { addDemo } from '../helpers/snapshot-fixtures';
 import { seededRandom, testSeed } from '../helpers/seeded-random';
 import { tempDir } from '../helpers/temp-dir';
+import { bundleChild, childEnv } from './continuous-fixtures';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const BUNDLE = path.join(ROOT, 'test-artifacts', 'bundles', 'commit-loop.cjs');
+let BUNDLE = '';
 const INSTANTS = Number(process.env.STRATA_CONTINUOUS_KILLS ?? 100);
 const SEED = testSeed('STRATA_CONTINUOUS_KILL_SEED', 1);
 
 beforeAll(async () => {
-  await build({
-    entryPoints: [path.join(__dirname, 'commit-loop.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outfile: BUNDLE,
-    external: ['better-sqlite3', 'electron'],
-    logLevel: 'warning',
-  });
+  BUNDLE = await bundleChild('commit-loop');
 });
 
 interface Run {
@@ -39,7 +29,7 @@ interface Run {
 function runAndKill(dataDir: string, first: number, delayMs: number, fromReady: boolean): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BUNDLE, dataDir, '--commit', String(first)], {
-      env: { ...process.env, STRATA_DIST_DIR: path.join(ROOT, 'dist') },
+      env: childEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const run: Run = { acks: [], killedAt: 0, ready: false };
@@ -69,7 +59,7 @@ function runAndKill(dataDir: string, first: number, delayMs: number, fromReady: 
 function recover(dataDir: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BUNDLE, dataDir, '--recover', '0'], {
-      env: { ...process.env, STRATA_DIST_DIR: path.join(ROOT, 'dist') },
+      env: childEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -1,30 +1,21 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { takeBasePoint, type ShipperWorkerData } from '../../src-main/continuous/base-point';
+import { takeBasePoint } from '../../src-main/continuous/base-point';
 import { materialiseMoment } from '../../src-main/continuous/moment';
 import { Shipper } from '../../src-main/continuous/shipper';
 import { listRanges } from '../../src-main/continuous/timeline';
 import { openConnection } from '../../src-main/db/connection';
 import { addDemo, dbFileOf } from '../helpers/snapshot-fixtures';
 import { tempDir } from '../helpers/temp-dir';
+import { shipperDataFor } from './continuous-fixtures';
 
 async function folder(seed: number) {
   const dir = path.join(tempDir('strata-shipfail-'), 'data');
   await addDemo(dir, 4, 2, seed);
   const dbFile = dbFileOf(dir);
   const storeDir = path.join(dir, 'backups', 'store');
-  const data: ShipperWorkerData = {
-    dbFile,
-    storeDir,
-    scratchDir: path.join(dir, 'backups', 'scratch'),
-    liveFds: {},
-    appVersion: 'test',
-    pollMs: 0,
-    idleCheckpointMs: 1000,
-    thinning: { keepAllHours: 24, perMinuteDays: 7 },
-    compactEveryMs: 0,
-  };
+  const data = shipperDataFor(dir);
   return { dir, dbFile, storeDir, data };
 }
 

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { storeFileAsBase, takeBasePoint, type ShipperWorkerData } from '../../src-main/continuous/base-point';
@@ -15,6 +14,7 @@ import { openConnection } from '../../src-main/db/connection';
 import { addDemo, dbFileOf } from '../helpers/snapshot-fixtures';
 import { seededRandom, testSeed } from '../helpers/seeded-random';
 import { tempDir } from '../helpers/temp-dir';
+import { bundleChild, childEnv, shipperDataFor } from './continuous-fixtures';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -44,17 +44,7 @@ async function simulateNineDays(): Promise<Simulated> {
   await addDemo(dir, 6, 2, 51);
   const dbFile = dbFileOf(dir);
   const storeDir = path.join(dir, 'backups', 'store');
-  const data: ShipperWorkerData = {
-    dbFile,
-    storeDir,
-    scratchDir: path.join(dir, 'backups', 'scratch'),
-    liveFds: {},
-    appVersion: 'test',
-    pollMs: 0,
-    idleCheckpointMs: 1000,
-    thinning: { keepAllHours: 24, perMinuteDays: 7 },
-    compactEveryMs: 0,
-  };
+  const data = shipperDataFor(dir);
   // Simulated time: nine days, a burst of three commits (10 s apart) every four hours.
   // Whole hours, so each burst falls inside one minute whatever the time of the run.
   const start = Math.floor((Date.now() - 9 * DAY) / HOUR) * HOUR;
@@ -132,20 +122,10 @@ describe('thinning continuous protection', () => {
 });
 
 describe('thinning under kill -9', () => {
-  const BUNDLE = path.join(path.resolve(__dirname, '..', '..'), 'test-artifacts', 'bundles', 'compact-child.cjs');
   const KILLS = Number(process.env.STRATA_THIN_KILLS ?? 12);
 
   it(`leaves a record that restores exactly, at ${KILLS} seeded instants of a thinning`, async () => {
-    await build({
-      entryPoints: [path.join(__dirname, 'compact-child.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      outfile: BUNDLE,
-      external: ['better-sqlite3', 'electron'],
-      logLevel: 'warning',
-    });
+    const BUNDLE = await bundleChild('compact-child');
     const sim = await simulateNineDays();
     const random = seededRandom(testSeed('STRATA_THIN_KILL_SEED', 3));
     const scratch = tempDir('strata-thin-kill-');
@@ -157,7 +137,7 @@ describe('thinning under kill -9', () => {
       const delay = Math.floor(random() * 600);
       const finished = await new Promise<boolean>((resolve, reject) => {
         const child = spawn(process.execPath, [BUNDLE, dir, String(sim.now)], {
-          env: { ...process.env, STRATA_DIST_DIR: path.join(path.resolve(__dirname, '..', '..'), 'dist') },
+          env: childEnv(),
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let out = '';
@@ -188,7 +168,7 @@ describe('thinning under kill -9', () => {
       }
       // And thinning run again finishes the job.
       await compact(storeDir, sim.now, sim.data.thinning, {
-        storeBase: (file) => storeFileAsBase({ ...sim.data, dbFile: path.join(dir, 'strata.db'), storeDir }, file),
+        storeBase: (file) => storeFileAsBase(shipperDataFor(dir), file),
         scratchDir: path.join(dir, 'backups', 'scratch'),
       });
       const again = planCompaction(readTimelines(storeDir), sim.now, sim.data.thinning);
