@@ -128,7 +128,7 @@ export const verifyCommand = defineCommand({
 export const restoreCommand = defineCommand({
   name: 'restore',
   summary:
-    'Replace the live database with a snapshot (after a pinned pre-restore snapshot). --dry-run shows what would change. --undo reverts the last restore.',
+    'Replace the live database with a snapshot, or with the database as it was at a moment (--at), after a pinned pre-restore snapshot. --dry-run shows what would change. --undo reverts the last restore.',
   usage: 'restore ID --yes | restore --at TIME --yes | restore ID --dry-run | restore --undo --yes',
   options: {
     at: {
