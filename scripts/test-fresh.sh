@@ -3,13 +3,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The browser tests drive Debian's Chromium through playwright-core (no browser download).
-if ! command -v chromium >/dev/null 2>&1 && [ -z "${STRATA_CHROMIUM:-}" ]; then
-  echo "Installing Debian's chromium for the browser tests..."
+# The browser tests drive Debian's Chromium through playwright-core (no browser download), and
+# the foreign-writer tests run a real `sqlite3` process beside Strata.
+missing=()
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${STRATA_CHROMIUM:-}" ]; then missing+=(chromium); fi
+if ! command -v sqlite3 >/dev/null 2>&1; then missing+=(sqlite3); fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "Installing Debian's ${missing[*]} for the tests..."
   SUDO=""
   if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 # No Electron binary is downloaded here: Electron 42+ fetches it on first run, not at install.
