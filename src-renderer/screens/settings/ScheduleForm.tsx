@@ -1,15 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { BackupConfig, BackupConfigPatch } from '../../api/types';
+import type { BackupConfigPatch } from '../../api/types';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { formatBytes, plural } from '../../format';
 import { useSettings } from '../../store/settings';
 import { useUi } from '../../store/ui';
+import { GIB, KEEP_TIERS, MIB, mergeDraft, toDraft, type Draft, type KeepTier } from './schedule-draft';
 
-const GIB = 1024 ** 3;
-const MIB = 1024 ** 2;
-
-const KEEP_TIERS = ['auto', 'hourly', 'daily', 'weekly', 'startup', 'manual'] as const;
-type KeepTier = (typeof KEEP_TIERS)[number];
 const KEEP_LABELS: Record<KeepTier, string> = {
   auto: 'Frequent',
   hourly: 'Hourly',
@@ -27,36 +23,6 @@ const SCHEDULE_LABELS: Record<(typeof SCHEDULE_TIERS)[number], string> = {
   startup: 'A backup at start-up',
 };
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-
-/** The form holds text so people can type freely; it is checked and converted on save. */
-interface Draft {
-  enabled: boolean;
-  autoIntervalMinutes: string;
-  weeklyDay: number;
-  drillIntervalDays: string;
-  tiers: BackupConfig['tiers'];
-  keep: Record<KeepTier, string>;
-  maxAgeDays: string;
-  maxTotalGiB: string;
-  minFreeMiB: string;
-  minFreePercent: string;
-}
-
-function toDraft(c: BackupConfig): Draft {
-  const r = c.retention;
-  return {
-    enabled: c.enabled,
-    autoIntervalMinutes: String(c.autoIntervalMinutes),
-    weeklyDay: c.weeklyDay,
-    drillIntervalDays: String(c.drillIntervalDays),
-    tiers: { ...c.tiers },
-    keep: Object.fromEntries(KEEP_TIERS.map((t) => [t, String(r.keep[t])])) as Record<KeepTier, string>,
-    maxAgeDays: r.maxAgeDays === null ? '' : String(r.maxAgeDays),
-    maxTotalGiB: r.maxTotalBytes === null ? '' : String(+(r.maxTotalBytes / GIB).toFixed(2)),
-    minFreeMiB: String(Math.round(r.minFreeBytes / MIB)),
-    minFreePercent: String(+(r.minFreeRatio * 100).toFixed(1)),
-  };
-}
 
 function whole(label: string, v: string, min: number, max: number): number {
   const n = Number(v);
@@ -105,11 +71,17 @@ function NumberField(props: {
 export function ScheduleForm() {
   const { config, saving, saveError, prune, save } = useSettings();
   const [draft, setDraft] = useState<Draft | null>(null);
+  const [base, setBase] = useState<Draft | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
 
-  // Whenever the saved configuration changes (load, save, restore), the form starts from it again.
+  // Whenever the saved configuration changes (load, save, restore, import), the form follows it,
+  // but a field the person has edited and not saved keeps their value: a reload set off by an
+  // unrelated event (a backup finished, an import elsewhere) must not undo their typing.
   useEffect(() => {
-    if (config) setDraft(toDraft(config));
+    if (!config) return;
+    const next = toDraft(config);
+    setDraft((current) => (current && base ? mergeDraft(base, current, next) : next));
+    setBase(next);
   }, [config]);
 
   if (!config || !draft) {
