@@ -5,6 +5,7 @@ import { pageSizeFromHeader, type PageSource } from '../page-store/page-source';
 import { heldFd } from './held-fd';
 import { readFramePage, readWalHeader, scanCommits, type WalPosition } from './wal-file';
 import { readWalIndexHeader, type WalIndexHeader } from './wal-index';
+import { dbFileIdentity } from './file-identity';
 
 /**
  * One consistent image of the live database, read without copying it and without a checkpoint:
@@ -24,6 +25,12 @@ export interface LiveImage {
   position: WalPosition | null;
   /** The connection whose read transaction pins the image (for checks and counts on it). */
   db: SqliteDatabase;
+  /** Every page a committed frame of the WAL names, up to `position`: what changed since the WAL began. */
+  walPages: ReadonlySet<number>;
+  /** The database file's identity (dbFileIdentity) once the image was pinned. */
+  fileIdentity: string;
+  /** The WAL index header the image was pinned at (null when no WAL is in use). */
+  walIndex: WalIndexHeader | null;
   close(): void;
 }
 
@@ -76,6 +83,7 @@ function tryOpen(dbFile: string, busyTimeoutMs: number): LiveImage {
     if (dbFd === null) throw new ImageMovedError('No descriptor of the live file was lent to this thread.');
     const pageSize = pageSizeFromHeader(readFully(dbFd, 100, 0));
     const overlay = new Map<number, number>();
+    const walPages = new Set<number>();
     let walFd = -1;
     let position: WalPosition = { salt1: idx.salt1, salt2: idx.salt2, frame: 0, checksum: [0, 0] };
     if (idx.mxFrame > 0) {
@@ -88,6 +96,7 @@ function tryOpen(dbFile: string, busyTimeoutMs: number): LiveImage {
       const last = commits.at(-1);
       if (!last || last.frameEnd !== idx.mxFrame) throw new ImageMovedError('The WAL does not reach its index.');
       position = { ...position, frame: last.frameEnd, checksum: last.checksum };
+      for (const c of commits) for (const pgno of c.pages.keys()) walPages.add(pgno);
       if (idx.nBackfill < idx.mxFrame) {
         for (const c of commits) for (const [pgno, frame] of c.pages) overlay.set(pgno, frame);
       }
@@ -121,7 +130,16 @@ function tryOpen(dbFile: string, busyTimeoutMs: number): LiveImage {
       },
       close,
     };
-    return { pages, position: noWal ? null : position, db, close };
+    const walIndex = noWal ? null : idx;
+    return {
+      pages,
+      position: noWal ? null : position,
+      db,
+      walPages,
+      walIndex,
+      fileIdentity: dbFileIdentity(dbFile),
+      close,
+    };
   } catch (e) {
     close();
     throw e;

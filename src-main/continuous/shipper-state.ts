@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { writeDurable } from '../page-store/durable-write';
 import { continuousDir } from './generations';
 import { WalPositionSchema } from './segment-file';
+export { dbFileIdentity } from './file-identity';
 
 /**
  * What the shipper knew after its last own checkpoint: the database file's identity then (only a
@@ -36,14 +37,4 @@ export function readShipperState(storeDir: string): ShipperState | null {
 
 export function writeShipperState(storeDir: string, state: Omit<ShipperState, 'v'>): void {
   writeDurable(stateFile(storeDir), [Buffer.from(JSON.stringify({ v: 1, ...state }), 'utf8')]);
-}
-
-/** Size, modification time and inode of the database file: what changes when anyone checkpoints. */
-export function dbFileIdentity(dbFile: string): string {
-  try {
-    const s = fs.statSync(dbFile, { bigint: true });
-    return `${s.size}:${s.mtimeNs}:${s.ino}`;
-  } catch {
-    return 'missing';
-  }
 }

@@ -1,5 +1,6 @@
-import { encodeAgainstBase, encodeObject, ObjectKind, sha256, type Dictionary } from './object-codec';
+import { ObjectKind, sha256, type Dictionary } from './object-codec';
 import { encodePageList, type PageListEntry } from './page-list';
+import { PageEncoding, PendingPage } from './page-encoding';
 import { PointResolver, type PointPageIds } from './point-pages';
 import type { Manifest } from './manifest';
 import type { ObjectReader } from './object-reader';
@@ -10,10 +11,9 @@ import type { StoredPages } from './store-writer';
  * A changed page is stored against the page that stood at its place, or against that page's own
  * base: always a page stored on its own, never another delta. Reading a page then decodes at most
  * two objects, and a kept page pins only its one base: deleting old points frees the deltas they
- * alone used. When the delta is not below this share of the page stored alone, the page is stored
- * alone and becomes the base for the versions after it (measured in the format document).
+ * alone used (DELTA_SHARE, page-encoder.ts, decides when a delta is worth it).
  */
-export const DELTA_SHARE = 0.5;
+export { DELTA_SHARE } from './page-encoder';
 /** A page list is a delta on at most this many lists; then a whole list starts a new chain. */
 export const MAX_LIST_CHAIN = 64;
 
@@ -46,6 +46,7 @@ export async function putListedPages(
   prev: Manifest | undefined,
   changedPages: ReadonlySet<number> | undefined,
   result: StoredPages,
+  threads = true,
 ): Promise<void> {
   const before = prev ? previousPages(w.reader, prev) : null;
   const asDelta =
@@ -54,28 +55,44 @@ export async function putListedPages(
     before.listObjects.length < MAX_LIST_CHAIN &&
     before.deltaBytes < before.wholeBytes &&
     before.listObjects.every((id) => w.present(id));
-  const entries: PageListEntry[] = [];
-  for (let pgno = 1; pgno <= source.pageCount; pgno++) {
-    const prevId = before?.ids[pgno - 1];
-    const prevDeps = before?.deps.get(pgno) ?? NO_DEPS;
-    let id: string;
-    let deps: readonly string[];
-    if (changedPages && prevId && !changedPages.has(pgno) && allPresent(w, prevId, prevDeps)) {
-      id = prevId;
-      deps = prevDeps;
-    } else {
-      const page = source.readPage(pgno);
-      const idBuf = sha256(page);
-      id = idBuf.toString('hex');
-      result.pagesHashed++;
-      // An unchanged page keeps the bases its entry already names, without reading its record.
-      if (id === prevId && prev?.format === 2 && allPresent(w, id, prevDeps)) deps = prevDeps;
-      else deps = storePage(w, idBuf, page, prevId && prevId !== id ? { id: prevId, deps: prevDeps } : null, result);
+  const entries: { pgno: number; id: string; deps: readonly string[] | PendingPage }[] = [];
+  const encoding = new PageEncoding(w, result, source.pageSize, threads);
+  try {
+    for (let pgno = 1; pgno <= source.pageCount; pgno++) {
+      const prevId = before?.ids[pgno - 1];
+      const prevDeps = before?.deps.get(pgno) ?? NO_DEPS;
+      let id: string;
+      let deps: readonly string[] | PendingPage;
+      if (changedPages && prevId && !changedPages.has(pgno) && allPresent(w, prevId, prevDeps)) {
+        id = prevId;
+        deps = prevDeps;
+      } else {
+        const page = source.readPage(pgno);
+        const idBuf = sha256(page);
+        id = idBuf.toString('hex');
+        result.pagesHashed++;
+        // An unchanged page keeps the bases its entry already names, without reading its record.
+        if (id === prevId && prev?.format === 2 && allPresent(w, id, prevDeps)) deps = prevDeps;
+        else {
+          const replaced = prevId && prevId !== id ? { id: prevId, deps: prevDeps } : null;
+          deps = storePage(w, encoding, idBuf, page, replaced);
+        }
+      }
+      if (!asDelta || id !== prevId || deps instanceof PendingPage || !sameIds(deps, prevDeps))
+        entries.push({ pgno, id, deps });
+      if (encoding.batchFull) await encoding.dispatch();
+      if (pgno % 256 === 0) await yieldToLoop();
     }
-    if (!asDelta || id !== prevId || !sameIds(deps, prevDeps)) entries.push({ pgno, id, deps });
-    if (pgno % 256 === 0) await yieldToLoop();
+    await encoding.finish();
+  } finally {
+    await encoding.close();
   }
-  const list = encodePageList(source.pageCount, asDelta ? (prev as { pageList: string }).pageList : null, entries);
+  const resolved: PageListEntry[] = entries.map((e) => ({
+    pgno: e.pgno,
+    id: e.id,
+    deps: e.deps instanceof PendingPage ? e.deps.deps! : e.deps,
+  }));
+  const list = encodePageList(source.pageCount, asDelta ? (prev as { pageList: string }).pageList : null, resolved);
   const listId = sha256(list);
   w.store(listId, ObjectKind.pageList, list, result);
   result.pageList = listId.toString('hex');
@@ -91,41 +108,36 @@ function previousPages(reader: ObjectReader, prev: Manifest): PointPageIds | nul
 }
 
 /**
- * Stores one page unless the store has it, and returns the objects it needs to be decoded. A new
- * page that replaced `replaced` is stored against its base (see DELTA_SHARE) when that is enough
- * smaller.
+ * Asks for one page to be stored unless the store has it, and returns the objects it needs to be
+ * decoded (or the pending page that will know). A new page that replaced `replaced` is offered
+ * its base to be stored against (see DELTA_SHARE).
  */
 function storePage(
   w: ListedWriteContext,
+  encoding: PageEncoding,
   id: Buffer,
   page: Buffer,
   replaced: { id: string; deps: readonly string[] } | null,
-  result: StoredPages,
-): readonly string[] {
+): readonly string[] | PendingPage {
   const hex = id.toString('hex');
-  const known = w.written.get(hex);
-  if (known) return known;
+  const known = w.written.get(hex) ?? encoding.scheduledPage(hex);
+  if (known) return known instanceof PendingPage ? (known.base ? known : NO_DEPS) : known;
   if (w.present(hex)) return w.dependencies(hex);
-  let record = encodeObject(ObjectKind.page, page, true, w.dict ?? undefined);
-  let deps: readonly string[] = NO_DEPS;
   const baseId = !replaced || replaced.deps.length > 1 ? null : (replaced.deps[0] ?? replaced.id);
+  let base: Buffer | null = null;
   if (baseId && !w.healing(hex) && w.present(baseId)) {
-    let base: Buffer | null = null;
     try {
       base = w.reader.read(baseId);
     } catch {
       base = null; // a damaged base: store the page on its own
     }
-    const limit = Math.floor(record.length * DELTA_SHARE);
-    const delta = base && encodeAgainstBase(page, { id: Buffer.from(baseId, 'hex'), content: base }, limit);
-    if (delta) {
-      record = delta;
-      deps = [baseId];
-    }
   }
-  w.store(id, ObjectKind.page, page, result, record);
-  w.written.set(hex, deps);
-  return deps;
+  return encoding.add(
+    id,
+    hex,
+    page,
+    base && baseId ? { id: Buffer.from(baseId, 'hex'), hex: baseId, content: base } : null,
+  );
 }
 
 function allPresent(w: ListedWriteContext, id: string, deps: readonly string[]): boolean {

@@ -26,6 +26,8 @@ export interface StoredPages {
   /** New objects this call wrote and their bytes as stored. */
   newObjects: number;
   newBytes: number;
+  /** New pages compressed in encoder threads rather than the writing thread. */
+  encodedInThreads: number;
 }
 
 export interface PutPagesOptions {
@@ -47,6 +49,8 @@ export interface PutPagesOptions {
    * damaged copy are healed as soon as the pack and its index are written (`flush`).
    */
   heal?: ReadonlySet<string>;
+  /** Compress new pages in encoder threads when there are many (the default); false: this thread only. */
+  encoderThreads?: boolean;
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -93,10 +97,12 @@ export class StoreWriter {
       pagesHashed: 0,
       newObjects: 0,
       newBytes: 0,
+      encodedInThreads: 0,
     };
     for (const id of opts.heal ?? []) this.heal.add(id);
     this.dict ??= this.reader.dictionaries.current() ?? this.newDictionary(source, result);
-    if (layout === 'list') await putListedPages(this.listedContext(), source, prev, opts.changedPages, result);
+    if (layout === 'list')
+      await putListedPages(this.listedContext(), source, prev, opts.changedPages, result, opts.encoderThreads ?? true);
     else await this.putChunked(source, prev, opts.changedPages, result);
     return result;
   }

@@ -38,7 +38,7 @@ export async function createSnapshot(ctx: EngineContext, opts: CreateOptions): P
         dbFile: opts.staticSource ?? live.file,
         ...(opts.staticSource
           ? { staticSource: true }
-          : { liveFds: lendLiveFds(live.file), checkpointFirst: ctx.opts.mayCheckpoint?.() ?? false }),
+          : { liveFds: lendLiveFds(live.file), foldWal: ctx.opts.mayCheckpoint?.() ?? false }),
         storeDir: store.pages.dir,
         scratchDir: scratchDir(ctx.opts.backupsDir),
         id,

@@ -10,6 +10,7 @@ import { acceptLiveFds } from '../continuous/held-fd';
 import { ImageMovedError, openLiveImage, type LiveImage } from '../continuous/live-image';
 import type { WalPosition } from '../continuous/wal-file';
 import { metaForNewPoint, type NewPointMeta } from './manifest-entry';
+import { changesSincePoint, foldWalAfterPoint } from './wal-changes';
 import type { Progress } from './materialise-job';
 
 /** Work that runs inside the snapshot worker thread: one new point in the page store. */
@@ -20,8 +21,11 @@ export interface StoreCreateJob {
   staticSource?: boolean;
   /** Descriptors of the live file and its -shm, lent by the main thread (see held-fd.ts). */
   liveFds?: Record<string, number>;
-  /** No shipper runs on this folder: fold the WAL in first, or nothing ever would. */
-  checkpointFirst?: boolean;
+  /**
+   * No shipper runs on this folder: fold the WAL in after the point is stored, or nothing ever
+   * would, and count the changes the next point needs to read from the WAL (wal-changes.ts).
+   */
+  foldWal?: boolean;
   storeDir: string;
   /** Where a private copy goes if the live image cannot be pinned (a writer that never pauses). */
   scratchDir: string;
@@ -46,6 +50,8 @@ interface CheckedSource {
   summary: DatabaseSummary;
   method: StoreCreateOutcome['method'];
   position?: WalPosition | null;
+  /** The pinned live image (live reads only). */
+  image?: LiveImage;
 }
 
 /** quick_check and the counts, on the connection that pins the image the pages come from. */
@@ -69,24 +75,6 @@ function firstPages(src: PageSource, pageCount: number): PageSource {
 }
 
 /**
- * Folds the WAL into the file when no continuous shipper owns checkpoints. A busy checkpoint is
- * harmless: the live read takes the WAL's frames as they are.
- */
-function tryCheckpoint(dbFile: string, busyTimeoutMs: number): void {
-  try {
-    const db = openRaw(dbFile, { fileMustExist: true });
-    try {
-      db.pragma(`busy_timeout = ${Math.min(busyTimeoutMs, 2000)}`);
-      db.pragma('wal_checkpoint(TRUNCATE)');
-    } finally {
-      db.close();
-    }
-  } catch {
-    // another connection is busy: nothing is lost by reading the WAL as it is
-  }
-}
-
-/**
  * The live database's own pages under one read transaction, from its file and its WAL, with no
  * copy and no checkpoint (continuous protection owns checkpoints). The check and the counts run
  * on the very connection that pins the image.
@@ -101,7 +89,13 @@ async function liveSource(dbFile: string, busyTimeoutMs: number): Promise<Checke
   }
   try {
     const summary = checkAndSummarise(image.db);
-    return { pages: firstPages(image.pages, summary.pageCount), summary, method: 'live', position: image.position };
+    return {
+      pages: firstPages(image.pages, summary.pageCount),
+      summary,
+      method: 'live',
+      position: image.position,
+      image,
+    };
   } catch (e) {
     image.close();
     throw e;
@@ -160,10 +154,7 @@ export async function createStorePoint(job: StoreCreateJob, progress: Progress):
   acceptLiveFds(job.liveFds);
   try {
     if (job.staticSource) source = staticSource(job.dbFile);
-    else {
-      if (job.checkpointFirst) tryCheckpoint(job.dbFile, busy);
-      source = (await liveSource(job.dbFile, busy)) ?? (await backupSource(job, busy));
-    }
+    else source = (await liveSource(job.dbFile, busy)) ?? (await backupSource(job, busy));
   } catch (e) {
     throw diskError(e);
   }
@@ -173,7 +164,15 @@ export async function createStorePoint(job: StoreCreateJob, progress: Progress):
     progress('store', 0, source.pages.pageCount);
     const writer = await store.beginWrite(`snapshot ${job.id}`, { timeoutMs: 120_000 });
     try {
-      const stored = await writer.putPages(source.pages, previous ? { previous } : {});
+      // With no shipper, the WAL holds every change since the last fold: only its pages are read.
+      const changedPages =
+        job.foldWal && previous && source.image
+          ? changesSincePoint(job.storeDir, previous.id, source.image)
+          : undefined;
+      const stored = await writer.putPages(source.pages, {
+        ...(previous ? { previous } : {}),
+        ...(changedPages ? { changedPages } : {}),
+      });
       progress('commit', source.pages.pageCount, source.pages.pageCount);
       writer.commitManifest(stored, {
         id: job.id,
@@ -181,6 +180,16 @@ export async function createStorePoint(job: StoreCreateJob, progress: Progress):
         meta: metaForNewPoint(job.point, source.summary, stored.newBytes),
       });
       store.readManifest(job.id); // read back: the listed point parses and its checksum holds
+      if (job.foldWal) {
+        // Our read transaction ends first: a checkpoint cannot fold frames a reader still uses.
+        source.pages.close();
+        foldWalAfterPoint(
+          job.dbFile,
+          job.storeDir,
+          source.method === 'live' ? { id: job.id, position: source.position ?? null } : null,
+          busy,
+        );
+      }
       return {
         summary: source.summary,
         method: source.method,

@@ -79,9 +79,13 @@ function recordOf(store: PageStore, id: string): { file: string; offset: number;
   return { file, offset: loc.offset, length: loc.length, codec: head[4]! };
 }
 
-function flipLastByte(r: { file: string; offset: number; length: number }): void {
+/**
+ * Damages a byte in the middle of the record's payload. (The last byte of a deflate stream can be
+ * all padding bits, which no decoder reads: flipping it changes nothing.)
+ */
+function flipPayloadByte(r: { file: string; offset: number; length: number }): void {
   const data = fs.readFileSync(r.file);
-  const at = r.offset + r.length - 1;
+  const at = r.offset + 16 + Math.floor((r.length - 16) / 2);
   data[at] = data[at]! ^ 0x5a;
   fs.writeFileSync(r.file, data);
 }
@@ -188,7 +192,7 @@ describe('format-2 points: delta page lists and pages stored against their base'
     const k = 5;
     const m = manifests[k]!;
     if (m.format !== 2) throw new Error('expected a format-2 point');
-    flipLastByte(recordOf(store, m.pageList));
+    flipPayloadByte(recordOf(store, m.pageList));
     expect(bad(store.verify())).toEqual(ids.slice(k));
     expect(bad(store.verify({ readData: true }))).toEqual(ids.slice(k));
     await expect(store.materialise(m.id, path.join(store.paths.root, 'x.db'))).rejects.toThrow();
@@ -205,7 +209,7 @@ describe('format-2 points: delta page lists and pages stored against their base'
     const last = manifests.at(-1)!;
     const entry = listOf(store, last).entries.find((e) => e.deps.length > 0)!;
     const base = entry.deps[0]!;
-    flipLastByte(recordOf(store, base));
+    flipPayloadByte(recordOf(store, base));
     const report = store.verify({ readData: true });
     for (const m of manifests) {
       const verdict = report.points.find((p) => p.id === m.id)!;

@@ -1,0 +1,148 @@
+import { EncoderPool } from './encoder-pool';
+import { encodePage, type EncodedPage, type PageBase } from './page-encoder';
+import { ObjectKind, type Dictionary } from './object-codec';
+import type { StoredPages } from './store-writer';
+
+/** Pages per batch sent to an encoder thread. */
+const BATCH_PAGES = 256;
+/** Batches encoding at once; past this the oldest is awaited and written. */
+const MAX_IN_FLIGHT = 4;
+/**
+ * Threads start once this many new pages were asked for: an incremental snapshot's few hundred
+ * pages are compressed faster inline than a thread starts.
+ */
+const POOL_AFTER_PAGES = 2 * BATCH_PAGES;
+
+const NO_DEPS: readonly string[] = [];
+
+/** What the encoding needs from the write session. */
+export interface EncodingContext {
+  readonly dict: Dictionary | null;
+  /** Objects this session wrote, with the bases each was stored against. */
+  readonly written: Map<string, readonly string[]>;
+  store(id: Buffer, kind: number, content: Buffer, result: StoredPages, encoded?: Buffer): void;
+}
+
+/** A new page stored against a base: whether the delta was kept is known once it is encoded. */
+export class PendingPage {
+  deps: readonly string[] | null = null;
+  constructor(
+    readonly id: Buffer,
+    readonly hex: string,
+    readonly page: Buffer,
+    readonly base: (PageBase & { hex: string }) | null,
+  ) {}
+}
+
+/**
+ * New pages of one point, compressed in batches (in encoder threads when there are many) and
+ * written to packs in the order they were asked for, so a point's packs do not depend on timing.
+ */
+export class PageEncoding {
+  private slab: Buffer;
+  private batch: PendingPage[] = [];
+  private readonly queue: { items: PendingPage[]; done: Promise<{ encoded: EncodedPage[]; inThread: boolean }> }[] = [];
+  /** Asked for, not yet written: a second page with the same content waits for the first. */
+  private readonly scheduled = new Map<string, PendingPage>();
+  private pool: EncoderPool | null = null;
+  private poolTried = false;
+  private asked = 0;
+
+  constructor(
+    private readonly w: EncodingContext,
+    private readonly result: StoredPages,
+    private readonly pageSize: number,
+    private readonly threads = true,
+  ) {
+    this.slab = Buffer.allocUnsafeSlow(BATCH_PAGES * pageSize);
+  }
+
+  /** Asked for and not yet written. */
+  scheduledPage(hex: string): PendingPage | undefined {
+    return this.scheduled.get(hex);
+  }
+
+  /**
+   * Schedules a new page. Returns its dependencies when they are known now (no base: none), or
+   * the pending page, whose `deps` are set once it is written.
+   */
+  add(
+    id: Buffer,
+    hex: string,
+    page: Buffer,
+    base: (PageBase & { hex: string }) | null,
+  ): readonly string[] | PendingPage {
+    const at = this.batch.length * this.pageSize;
+    page.copy(this.slab, at);
+    const item = new PendingPage(id, hex, this.slab.subarray(at, at + this.pageSize), base);
+    this.batch.push(item);
+    this.scheduled.set(hex, item);
+    return base ? item : NO_DEPS;
+  }
+
+  get batchFull(): boolean {
+    return this.batch.length >= BATCH_PAGES;
+  }
+
+  /** Sends the current batch off; waits for (and writes) the oldest ones past the in-flight limit. */
+  async dispatch(): Promise<void> {
+    if (this.batch.length === 0) return;
+    const items = this.batch;
+    this.batch = [];
+    this.slab = Buffer.allocUnsafeSlow(BATCH_PAGES * this.pageSize);
+    this.asked += items.length;
+    if (this.threads && !this.poolTried && this.asked >= POOL_AFTER_PAGES) {
+      this.poolTried = true;
+      this.pool = EncoderPool.start(this.w.dict);
+    }
+    let done: Promise<{ encoded: EncodedPage[]; inThread: boolean }>;
+    if (this.pool) {
+      const pages = Buffer.allocUnsafeSlow(items.length * this.pageSize);
+      items.forEach((it, i) => it.page.copy(pages, i * this.pageSize));
+      // A thread that fails leaves its batch to this one: the snapshot does not depend on threads.
+      done = this.pool
+        .encode(
+          pages,
+          this.pageSize,
+          items.map((it) => it.base),
+        )
+        .then(
+          (encoded) => ({ encoded, inThread: true }),
+          () => ({ encoded: this.inline(items), inThread: false }),
+        );
+    } else {
+      done = Promise.resolve({ encoded: this.inline(items), inThread: false });
+    }
+    this.queue.push({ items, done });
+    while (this.queue.length > MAX_IN_FLIGHT) await this.writeOldest();
+  }
+
+  /** Encodes and writes everything asked for. */
+  async finish(): Promise<void> {
+    await this.dispatch();
+    while (this.queue.length) await this.writeOldest();
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    await pool?.close();
+  }
+
+  private inline(items: PendingPage[]): EncodedPage[] {
+    return items.map((it) => encodePage(it.page, this.w.dict ?? undefined, it.base));
+  }
+
+  private async writeOldest(): Promise<void> {
+    const head = this.queue.shift()!;
+    const { encoded, inThread } = await head.done;
+    if (inThread) this.result.encodedInThreads += head.items.length;
+    head.items.forEach((it, i) => {
+      const e = encoded[i]!;
+      it.deps = e.againstBase && it.base ? [it.base.hex] : NO_DEPS;
+      this.w.store(it.id, ObjectKind.page, it.page, this.result, e.record);
+      this.w.written.set(it.hex, it.deps);
+      this.scheduled.delete(it.hex);
+    });
+  }
+}
