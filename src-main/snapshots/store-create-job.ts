@@ -9,6 +9,7 @@ import { PageStore, pagesOfFile, type PageSource } from '../page-store';
 import { acceptLiveFds } from '../continuous/held-fd';
 import { ImageMovedError, openLiveImage, type LiveImage } from '../continuous/live-image';
 import type { WalPosition } from '../continuous/wal-file';
+import { checkImageInThread, type ImageCheckReply } from './image-check';
 import { metaForNewPoint, type NewPointMeta } from './manifest-entry';
 import { changesSincePoint, foldWalAfterPoint } from './wal-changes';
 import type { Progress } from './materialise-job';
@@ -43,11 +44,15 @@ export interface StoreCreateOutcome {
   pagesHashed: number;
   newObjects: number;
   newBytes: number;
+  /** quick_check ran in its own thread beside the storing (else on the pinning connection). */
+  checkedBeside: boolean;
 }
 
 interface CheckedSource {
   pages: PageSource;
-  summary: DatabaseSummary;
+  /** null while the check of a live image still runs beside the storing (`check`). */
+  summary: DatabaseSummary | null;
+  check?: Promise<ImageCheckReply | null>;
   method: StoreCreateOutcome['method'];
   position?: WalPosition | null;
   /** The pinned live image (live reads only). */
@@ -57,12 +62,15 @@ interface CheckedSource {
 /** quick_check and the counts, on the connection that pins the image the pages come from. */
 function checkAndSummarise(db: SqliteDatabase): DatabaseSummary {
   const problems = checkIntegrity(db, 'quick_check');
-  if (problems.length)
-    throw new StrataError(
-      'snapshot_check_failed',
-      `The database failed quick_check, so no snapshot was stored: ${problems.slice(0, 3).join('; ')}`,
-    );
+  if (problems.length) throw checkFailed(problems);
   return summarizeDatabase(db);
+}
+
+function checkFailed(problems: string[]): StrataError {
+  return new StrataError(
+    'snapshot_check_failed',
+    `The database failed quick_check, so no snapshot was stored: ${problems.slice(0, 3).join('; ')}`,
+  );
 }
 
 /** The pages of `pageCount` only: the file may be longer than the image it holds (never shorter). */
@@ -79,19 +87,23 @@ function firstPages(src: PageSource, pageCount: number): PageSource {
  * copy and no checkpoint (continuous protection owns checkpoints). The check and the counts run
  * on the very connection that pins the image.
  */
-async function liveSource(dbFile: string, busyTimeoutMs: number): Promise<CheckedSource | null> {
+async function liveSource(job: StoreCreateJob, busyTimeoutMs: number): Promise<CheckedSource | null> {
   let image: LiveImage;
   try {
-    image = await openLiveImage(dbFile, busyTimeoutMs);
+    image = await openLiveImage(job.dbFile, busyTimeoutMs);
   } catch (e) {
     if (e instanceof ImageMovedError) return null;
     throw e;
   }
   try {
-    const summary = checkAndSummarise(image.db);
+    // The check runs beside the storing when a second connection can pin this same image.
+    const check = image.walIndex
+      ? checkImageInThread(job.dbFile, job.liveFds, image.walIndex, busyTimeoutMs)
+      : Promise.resolve(null);
     return {
-      pages: firstPages(image.pages, summary.pageCount),
-      summary,
+      pages: firstPages(image.pages, image.pages.pageCount),
+      summary: null,
+      check,
       method: 'live',
       position: image.position,
       image,
@@ -100,6 +112,21 @@ async function liveSource(dbFile: string, busyTimeoutMs: number): Promise<Checke
     image.close();
     throw e;
   }
+}
+
+/**
+ * The check and counts of a live image: the check thread's answer, or (when it could not pin the
+ * same image) quick_check on the connection that pins it. A failed check stores nothing: the
+ * manifest is never written, and the objects already packed wait for GC.
+ */
+async function settleCheck(source: CheckedSource): Promise<{ summary: DatabaseSummary; beside: boolean }> {
+  if (source.summary) return { summary: source.summary, beside: false };
+  const reply = await source.check;
+  if (reply?.ok) {
+    if (reply.problems.length) throw checkFailed(reply.problems);
+    return { summary: reply.summary, beside: true };
+  }
+  return { summary: checkAndSummarise(source.image!.db), beside: false };
 }
 
 /** One backup step copies every page under one read transaction into a private file. */
@@ -154,7 +181,7 @@ export async function createStorePoint(job: StoreCreateJob, progress: Progress):
   acceptLiveFds(job.liveFds);
   try {
     if (job.staticSource) source = staticSource(job.dbFile);
-    else source = (await liveSource(job.dbFile, busy)) ?? (await backupSource(job, busy));
+    else source = (await liveSource(job, busy)) ?? (await backupSource(job, busy));
   } catch (e) {
     throw diskError(e);
   }
@@ -173,11 +200,12 @@ export async function createStorePoint(job: StoreCreateJob, progress: Progress):
         ...(previous ? { previous } : {}),
         ...(changedPages ? { changedPages } : {}),
       });
+      const { summary, beside } = await settleCheck(source);
       progress('commit', source.pages.pageCount, source.pages.pageCount);
       writer.commitManifest(stored, {
         id: job.id,
         createdAt: job.createdAt,
-        meta: metaForNewPoint(job.point, source.summary, stored.newBytes),
+        meta: metaForNewPoint(job.point, summary, stored.newBytes),
       });
       store.readManifest(job.id); // read back: the listed point parses and its checksum holds
       if (job.foldWal) {
@@ -191,12 +219,13 @@ export async function createStorePoint(job: StoreCreateJob, progress: Progress):
         );
       }
       return {
-        summary: source.summary,
+        summary,
         method: source.method,
         position: source.position ?? null,
         pagesHashed: stored.pagesHashed,
         newObjects: stored.newObjects,
         newBytes: stored.newBytes,
+        checkedBeside: beside,
       };
     } finally {
       writer.close();

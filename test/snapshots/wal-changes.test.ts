@@ -85,7 +85,15 @@ describe('snapshots that read only what the WAL says changed', () => {
     const store = PageStore.open(storeDir);
     let reader: Database.Database | null = null;
     let n = 0;
-    const tally = { points: 0, fromWal: 0, everyPage: 0, compared: 0, duringWrites: 0, betweenPinAndFold: 0 };
+    const tally = {
+      points: 0,
+      fromWal: 0,
+      everyPage: 0,
+      compared: 0,
+      duringWrites: 0,
+      betweenPinAndFold: 0,
+      checkedBeside: 0,
+    };
     const writeSome = () =>
       w.transaction(() => {
         const k = 1 + Math.floor(rand() * 20);
@@ -126,6 +134,7 @@ describe('snapshots that read only what the WAL says changed', () => {
         },
       );
       tally.points++;
+      if (out.checkedBeside) tally.checkedBeside++;
       if (out.pagesHashed < out.summary.pageCount) tally.fromWal++;
       else tally.everyPage++;
       return id;
@@ -197,6 +206,8 @@ describe('snapshots that read only what the WAL says changed', () => {
     expect(tally.fromWal).toBeGreaterThan(5);
     expect(tally.everyPage).toBeGreaterThan(1);
     expect(tally.betweenPinAndFold).toBeGreaterThanOrEqual(3);
+    // With nothing committing meanwhile, quick_check ran beside the storing.
+    expect(tally.checkedBeside).toBeGreaterThan(tally.compared / 2);
     expect(integrityCheck(db)).toBe('ok');
     expect(fs.existsSync(walChangesFile(storeDir))).toBe(true);
   });
