@@ -56,7 +56,7 @@ export async function putListedPages(
     before.deltaBytes < before.wholeBytes &&
     before.listObjects.every((id) => w.present(id));
   const entries: { pgno: number; id: string; deps: readonly string[] | PendingPage }[] = [];
-  const encoding = new PageEncoding(w, result, source.pageSize, threads);
+  const encoding = new PageEncoding(w, result, source, threads);
   try {
     for (let pgno = 1; pgno <= source.pageCount; pgno++) {
       const prevId = before?.ids[pgno - 1];
@@ -75,7 +75,7 @@ export async function putListedPages(
         if (id === prevId && prev?.format === 2 && allPresent(w, id, prevDeps)) deps = prevDeps;
         else {
           const replaced = prevId && prevId !== id ? { id: prevId, deps: prevDeps } : null;
-          deps = storePage(w, encoding, idBuf, page, replaced);
+          deps = storePage(w, encoding, idBuf, page, pgno, replaced);
         }
       }
       if (!asDelta || id !== prevId || deps instanceof PendingPage || !sameIds(deps, prevDeps))
@@ -117,6 +117,7 @@ function storePage(
   encoding: PageEncoding,
   id: Buffer,
   page: Buffer,
+  pgno: number,
   replaced: { id: string; deps: readonly string[] } | null,
 ): readonly string[] | PendingPage {
   const hex = id.toString('hex');
@@ -136,6 +137,7 @@ function storePage(
     id,
     hex,
     page,
+    pgno,
     base && baseId ? { id: Buffer.from(baseId, 'hex'), hex: baseId, content: base } : null,
   );
 }

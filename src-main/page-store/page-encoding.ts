@@ -1,6 +1,7 @@
 import { EncoderPool } from './encoder-pool';
 import { encodePage, type EncodedPage, type PageBase } from './page-encoder';
 import { ObjectKind, type Dictionary } from './object-codec';
+import type { PageSource } from './page-source';
 import type { StoredPages } from './store-writer';
 
 /** Pages per batch sent to an encoder thread. */
@@ -29,7 +30,9 @@ export class PendingPage {
   constructor(
     readonly id: Buffer,
     readonly hex: string,
+    /** A view of its batch's slab: unusable once the slab went to an encoder thread. */
     readonly page: Buffer,
+    readonly pgno: number,
     readonly base: (PageBase & { hex: string }) | null,
   ) {}
 }
@@ -47,14 +50,16 @@ export class PageEncoding {
   private pool: EncoderPool | null = null;
   private poolTried = false;
   private asked = 0;
+  private readonly pageSize: number;
 
   constructor(
     private readonly w: EncodingContext,
     private readonly result: StoredPages,
-    private readonly pageSize: number,
+    private readonly source: PageSource,
     private readonly threads = true,
   ) {
-    this.slab = Buffer.allocUnsafeSlow(BATCH_PAGES * pageSize);
+    this.pageSize = source.pageSize;
+    this.slab = Buffer.allocUnsafeSlow(BATCH_PAGES * this.pageSize);
   }
 
   /** Asked for and not yet written. */
@@ -70,11 +75,12 @@ export class PageEncoding {
     id: Buffer,
     hex: string,
     page: Buffer,
+    pgno: number,
     base: (PageBase & { hex: string }) | null,
   ): readonly string[] | PendingPage {
     const at = this.batch.length * this.pageSize;
     page.copy(this.slab, at);
-    const item = new PendingPage(id, hex, this.slab.subarray(at, at + this.pageSize), base);
+    const item = new PendingPage(id, hex, this.slab.subarray(at, at + this.pageSize), pgno, base);
     this.batch.push(item);
     this.scheduled.set(hex, item);
     return base ? item : NO_DEPS;
@@ -88,6 +94,7 @@ export class PageEncoding {
   async dispatch(): Promise<void> {
     if (this.batch.length === 0) return;
     const items = this.batch;
+    const slab = this.slab;
     this.batch = [];
     this.slab = Buffer.allocUnsafeSlow(BATCH_PAGES * this.pageSize);
     this.asked += items.length;
@@ -97,19 +104,14 @@ export class PageEncoding {
     }
     let done: Promise<{ encoded: EncodedPage[]; inThread: boolean }>;
     if (this.pool) {
-      const pages = Buffer.allocUnsafeSlow(items.length * this.pageSize);
-      items.forEach((it, i) => it.page.copy(pages, i * this.pageSize));
-      // A thread that fails leaves its batch to this one: the snapshot does not depend on threads.
-      done = this.pool
-        .encode(
-          pages,
-          this.pageSize,
-          items.map((it) => it.base),
-        )
-        .then(
-          (encoded) => ({ encoded, inThread: true }),
-          () => ({ encoded: this.inline(items), inThread: false }),
-        );
+      // The slab itself travels, uncopied. A thread that fails leaves its batch to this one,
+      // which reads those pages again: the snapshot does not depend on threads.
+      const pages = slab.subarray(0, items.length * this.pageSize);
+      const bases = items.map((it) => it.base);
+      done = this.pool.encode(pages, this.pageSize, bases).then(
+        (encoded) => ({ encoded, inThread: true }),
+        () => ({ encoded: this.inline(items, true), inThread: false }),
+      );
     } else {
       done = Promise.resolve({ encoded: this.inline(items), inThread: false });
     }
@@ -129,8 +131,9 @@ export class PageEncoding {
     await pool?.close();
   }
 
-  private inline(items: PendingPage[]): EncodedPage[] {
-    return items.map((it) => encodePage(it.page, this.w.dict ?? undefined, it.base));
+  private inline(items: PendingPage[], reread = false): EncodedPage[] {
+    const dict = this.w.dict ?? undefined;
+    return items.map((it) => encodePage(reread ? this.source.readPage(it.pgno) : it.page, dict, it.base));
   }
 
   private async writeOldest(): Promise<void> {
