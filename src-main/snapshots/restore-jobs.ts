@@ -94,6 +94,12 @@ export interface ApplyRestoreJob {
   dbFile: string;
   backupsDir: string;
   journal: RestoreJournal;
+  /**
+   * The pre-restore point, stored before this job from the very data it replaces: what puts the
+   * old data back if the written result fails quick_check. Null when the old database is kept
+   * aside as a file instead (journal.pendingFile).
+   */
+  rollback: MaterialiseJob | null;
   busyTimeoutMs?: number;
 }
 
@@ -114,8 +120,8 @@ async function copyDatabase(from: SqliteDatabase, to: string, onProgress?: (done
 }
 
 /**
- * Keeps the old database aside, then writes the prepared file into the live database through
- * SQLite's backup API. The backup holds the live database's write lock for the whole copy and
+ * Keeps the old database aside (unless its pre-restore point is already stored), then writes the
+ * prepared file into the live database through SQLite's backup API. The backup holds the live database's write lock for the whole copy and
  * commits once, so other connections (other processes too) see the old content or the new, and
  * a kill mid-copy leaves a transaction SQLite rolls back. Success is only reported once a fresh
  * connection reads the restore's token back and the result passes quick_check.
@@ -169,14 +175,7 @@ export async function applyRestore(job: ApplyRestoreJob, progress: Progress): Pr
     const problems = checkIntegrity(live, 'quick_check');
     if (problems.length) {
       // Never report success over a damaged result: put the old content back the same way.
-      if (keptOldDatabase && journal.pendingFile) {
-        const old = openRaw(journal.pendingFile, { readonly: true });
-        try {
-          await copyDatabase(old, dbFile);
-        } finally {
-          old.close();
-        }
-      }
+      await putOldDataBack(job, keptOldDatabase, progress);
       throw new StrataError(
         'restore_failed',
         `The restored database failed quick_check, so the previous data was put back: ${problems.slice(0, 3).join('; ')}`,
@@ -194,4 +193,33 @@ export async function applyRestore(job: ApplyRestoreJob, progress: Progress): Pr
   removeWithJournalFiles(journal.tempFile);
   finishRestoreJournal(backupsDir, journal);
   return { keptOldDatabase };
+}
+
+/**
+ * Copies the old data back over a restored result that failed quick_check: from the kept file,
+ * or from the pre-restore point, materialised and checked (hashes, integrity_check, counts) first.
+ */
+async function putOldDataBack(job: ApplyRestoreJob, keptOldDatabase: boolean, progress: Progress): Promise<void> {
+  let oldFile: string | null = keptOldDatabase ? job.journal.pendingFile : null;
+  if (job.rollback) {
+    progress('roll-back', 0, 1);
+    const outcome = await materialiseSnapshot({ ...job.rollback, keep: true }, progress);
+    if (!outcome.ok)
+      throw new StrataError(
+        'restore_failed',
+        `The restored database failed quick_check, and the pre-restore snapshot ${job.journal.preRestoreSnapshotId} could not be read back to put the previous data in place (${outcome.problems.slice(0, 3).join('; ')}). Restore it once the cause is fixed.`,
+      );
+    oldFile = job.rollback.outFile;
+  }
+  if (!oldFile) return;
+  try {
+    const old = openRaw(oldFile, { readonly: true });
+    try {
+      await copyDatabase(old, job.dbFile);
+    } finally {
+      old.close();
+    }
+  } finally {
+    if (job.rollback) removeWithJournalFiles(job.rollback.outFile);
+  }
 }

@@ -7,6 +7,7 @@ import { assertMaterialised, momentMaterialiseJob } from './materialise-job';
 import { recoverInterruptedRestore, removeWithJournalFiles, type RestoreJournal } from './restore-journal';
 import { materialiseJobFor } from './verify-snapshot';
 import { prepareRestore, type PrepareRestoreJob } from './restore-jobs';
+import { discardPreRestorePoint, storePreRestorePoint, type PreRestorePoint } from './pre-restore';
 import { runSnapshotJob } from './worker-client';
 import type { EngineContext, RestoreResult } from './engine-types';
 import type { CreateOptions } from './create-snapshot';
@@ -20,11 +21,14 @@ export interface RestoreDeps {
 }
 
 /**
- * A full restore: (1) in the worker, materialise the snapshot into a private temp file, check it,
+ * A full restore: (1) in a worker, materialise the snapshot into a private temp file, check it,
  * refuse a newer schema by its content, migrate an older one: nothing live changes if any of this
- * fails. (2) Close the app's connection. (3) In the worker, keep the old database aside and write
- * the checked file into the live database through SQLite's backup API, under SQLite's locks.
- * (4) Reopen; the old database becomes a pinned pre-restore snapshot in the background.
+ * fails. (2) Meanwhile, close the app's connection and, in a second worker, store the live data
+ * as the pinned pre-restore point (nearly free: its pages are mostly in the store already). If
+ * that point cannot be stored (the live data fails its check, say), the old database is copied
+ * aside instead and stored after the restore, as older versions did. (3) In a worker, write the
+ * checked file into the live database through SQLite's backup API, under SQLite's locks.
+ * (4) Reopen. If anything before the write's commit fails, the pre-restore point is removed.
  */
 /** A stored snapshot, or a moment of continuous protection (ms). */
 export type RestoreTarget = { snapshotId: string } | { at: number };
@@ -59,38 +63,73 @@ export async function restoreSnapshot(
   let resolvedAt: number | null = null;
   try {
     return await ctx.withProgress('restore', operationId, async (progress) => {
-      const prepared = await (opts.migrations
-        ? prepareRestore({ op: 'restore-prepare', materialise, token }, progress, opts.migrations)
-        : runSnapshotJob({ op: 'restore-prepare', materialise, token }, progress));
-      assertMaterialised(
-        prepared.materialised,
-        'snapshotId' in target ? `Snapshot ${id}` : `The ${id}`,
-        'nothing was restored',
-      );
-      resolvedAt = prepared.materialised.resolved?.at ?? null;
+      const job: PrepareRestoreJob = { op: 'restore-prepare', materialise, token };
+      const preparing = opts.migrations
+        ? prepareRestore(job, progress, opts.migrations)
+        : runSnapshotJob(job, progress);
+      preparing.catch(() => undefined); // awaited below, after the live connection is back
       const hadDatabase = fs.existsSync(dbFile);
       const preRestoreAt = opts.clock.now();
       const preRestoreId = hadDatabase ? store.newId('pre-restore', preRestoreAt) : null;
-      const pendingFile = preRestoreId ? store.pendingPathFor(preRestoreId) : null;
-      const journal: RestoreJournal = {
-        token,
-        tempFile,
-        restoredFrom: id,
-        preRestoreSnapshotId: preRestoreId,
-        pendingFile,
-        pendingTempFile: pendingFile ? tempPathFor(pendingFile) : null,
-        startedAt: new Date(preRestoreAt).toISOString(),
-        undo,
-      };
+      // From here on the app cannot commit, so the pre-restore point holds the data being replaced.
       await opts.live.close();
+      let stored: PreRestorePoint | null = null;
+      let restored: RestoreResult;
       try {
-        await runSnapshotJob({ op: 'restore-apply', dbFile, backupsDir: opts.backupsDir, journal }, progress);
-      } catch (e) {
-        // Settle the journal now, as the next start would: the live file says whether it committed.
-        recoverInterruptedRestore(dbFile, opts.backupsDir, opts.logger);
-        throw e;
+        // The point is stored while the snapshot is being materialised: both run in workers.
+        const keeping =
+          preRestoreId && ctx.opts.snapshotFormat !== 'gzip'
+            ? storePreRestorePoint(ctx, deps.createNow, { id: preRestoreId, createdAt: preRestoreAt, restoredFrom: id })
+            : Promise.resolve(null);
+        const [prepared, kept] = await Promise.allSettled([preparing, keeping]);
+        stored = kept.status === 'fulfilled' ? kept.value : null;
+        if (prepared.status === 'rejected') throw prepared.reason;
+        assertMaterialised(
+          prepared.value.materialised,
+          'snapshotId' in target ? `Snapshot ${id}` : `The ${id}`,
+          'nothing was restored',
+        );
+        resolvedAt = prepared.value.materialised.resolved?.at ?? null;
+        const pendingFile = preRestoreId && !stored ? store.pendingPathFor(preRestoreId) : null;
+        const rollbackFile = stored ? tempPathFor(dbFile) : null;
+        const journal: RestoreJournal = {
+          token,
+          tempFile,
+          restoredFrom: id,
+          preRestoreSnapshotId: preRestoreId,
+          pendingFile,
+          pendingTempFile: pendingFile ? tempPathFor(pendingFile) : null,
+          rollbackFile,
+          startedAt: new Date(preRestoreAt).toISOString(),
+          undo,
+        };
+        const rollback = stored && rollbackFile ? materialiseJobFor(store.get(stored.id), rollbackFile, true) : null;
+        try {
+          await runSnapshotJob(
+            { op: 'restore-apply', dbFile, backupsDir: opts.backupsDir, journal, rollback },
+            progress,
+          );
+        } catch (e) {
+          // Settle the journal now, as the next start would: the live file says whether it committed.
+          if (recoverInterruptedRestore(dbFile, opts.backupsDir, opts.logger) === 'completed') stored = null;
+          throw e;
+        } finally {
+          removeWithJournalFiles(journal.pendingTempFile);
+        }
+        if (pendingFile) deps.completePendingPreRestores();
+        const result: RestoreResult = {
+          restoredFrom: id,
+          ...(resolvedAt !== null ? { resolvedAt: new Date(resolvedAt).toISOString() } : {}),
+          preRestoreSnapshotId: preRestoreId,
+          durationMs: Math.round(performance.now() - started),
+          counts: prepared.value.counts,
+          migratedFrom: prepared.value.migratedFrom,
+        };
+        stored = null;
+        restored = result;
       } finally {
-        removeWithJournalFiles(journal.pendingTempFile);
+        // Nothing was restored: a pre-restore point of a restore that never happened would only mislead.
+        if (stored) await discardPreRestorePoint(ctx, stored.id);
         // The restored copy was migrated before it replaced anything; this only ever migrates
         // when the restore failed and the old file, from an older version, stays in place.
         await opts.live.reopen(async (plan) => {
@@ -101,16 +140,8 @@ export async function restoreSnapshot(
           });
         });
       }
-      if (preRestoreId) deps.completePendingPreRestores();
       opts.events.emit('data-changed', { reason: undo ? 'undo-restore' : 'restore' });
-      return {
-        restoredFrom: id,
-        ...(resolvedAt !== null ? { resolvedAt: new Date(resolvedAt).toISOString() } : {}),
-        preRestoreSnapshotId: preRestoreId,
-        durationMs: Math.round(performance.now() - started),
-        counts: prepared.counts,
-        migratedFrom: prepared.migratedFrom,
-      };
+      return restored;
     });
   } catch (e) {
     removeWithJournalFiles(tempFile);
