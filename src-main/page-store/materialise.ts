@@ -38,11 +38,24 @@ export class PointPages {
 /** Pages written per write call: 1 MiB of a 4 KiB-page database. */
 const BATCH_PAGES = 256;
 
+export interface MaterialiseOptions {
+  /**
+   * false for a private scratch copy that is used and deleted within one operation (a restore's
+   * source): a crash throws it away anyway, so its bytes need not reach the disk.
+   */
+  durable?: boolean;
+}
+
 /**
  * Writes a point as a plain SQLite file: every page read and checked against its hash, into a
- * temp file beside `outFile`, fsynced, then renamed. A failure leaves `outFile` as it was.
+ * temp file beside `outFile`, fsynced (unless not durable), then renamed. A failure leaves
+ * `outFile` as it was.
  */
-export async function materialisePoint(points: PointPages, outFile: string): Promise<{ bytes: number }> {
+export async function materialisePoint(
+  points: PointPages,
+  outFile: string,
+  opts: MaterialiseOptions = {},
+): Promise<{ bytes: number }> {
   const { pageSize, pageCount } = points.manifest;
   const dir = path.dirname(path.resolve(outFile));
   fs.mkdirSync(dir, { recursive: true });
@@ -66,6 +79,14 @@ export async function materialisePoint(points: PointPages, outFile: string): Pro
     fs.rmSync(tmp, { force: true });
     throw e;
   }
-  commitFd(fd, tmp, outFile);
+  if (opts.durable === false) {
+    fs.closeSync(fd);
+    try {
+      fs.renameSync(tmp, outFile);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      throw mapWriteError(e);
+    }
+  } else commitFd(fd, tmp, outFile);
   return { bytes: pageCount * pageSize };
 }

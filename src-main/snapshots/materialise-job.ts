@@ -27,6 +27,8 @@ export interface MaterialiseJob {
   method: CheckMethod;
   /** Keep the checked file (restore, export); otherwise it is deleted (verify). */
   keep: boolean;
+  /** A scratch copy used and deleted within the operation (a restore's source): no fsync. */
+  scratch?: boolean;
 }
 
 export interface MaterialiseOutcome {
@@ -79,7 +81,9 @@ export async function materialiseSnapshot(job: MaterialiseJob, progress: Progres
       };
     } else if (job.point) {
       progress('materialise', 0, 1);
-      const r = await PageStore.open(job.point.storeDir).materialise(job.point.id, job.outFile);
+      const r = await PageStore.open(job.point.storeDir).materialise(job.point.id, job.outFile, {
+        durable: !job.scratch,
+      });
       outputBytes = r.bytes;
       sha256 = r.manifest.checksum;
       if (job.expectedBytes !== null && r.bytes !== job.expectedBytes)

@@ -51,7 +51,8 @@ export async function restoreSnapshot(
     id = target.snapshotId;
     const entry = store.get(id);
     if (entry.schemaVersion > latest) throw schemaTooNew(id, entry.schemaVersion, latest);
-    materialise = materialiseJobFor(entry, tempFile, true);
+    // A private source, deleted once written: a crash discards it, so it is never fsynced.
+    materialise = { ...materialiseJobFor(entry, tempFile, true), scratch: true };
   } else {
     id = `moment ${new Date(target.at).toISOString()}`;
     materialise = momentMaterialiseJob(store.pages.dir, target.at, tempFile, true);
@@ -103,7 +104,10 @@ export async function restoreSnapshot(
           startedAt: new Date(preRestoreAt).toISOString(),
           undo,
         };
-        const rollback = stored && rollbackFile ? materialiseJobFor(store.get(stored.id), rollbackFile, true) : null;
+        const rollback =
+          stored && rollbackFile
+            ? { ...materialiseJobFor(store.get(stored.id), rollbackFile, true), scratch: true }
+            : null;
         try {
           await runSnapshotJob(
             { op: 'restore-apply', dbFile, backupsDir: opts.backupsDir, journal, rollback },
