@@ -59,7 +59,11 @@ function isEnvironmentFailure(e: unknown): boolean {
  * the integrity check and the record counts. Any problem deletes the output. Problems are sorted
  * into damage (the content is wrong) and environment (the check could not run).
  */
-export async function materialiseSnapshot(job: MaterialiseJob, progress: Progress): Promise<MaterialiseOutcome> {
+export async function materialiseSnapshot(
+  job: MaterialiseJob,
+  progress: Progress,
+  hooks: { beforeCheck?: () => void } = {},
+): Promise<MaterialiseOutcome> {
   const started = performance.now();
   const damage: string[] = [];
   const environment: string[] = [];
@@ -106,6 +110,8 @@ export async function materialiseSnapshot(job: MaterialiseJob, progress: Progres
     (isEnvironmentFailure(e) ? environment : damage).push(toErrorPayload(e).message);
   }
   if (damage.length === 0 && environment.length === 0) {
+    // The file is complete: a restore stamps it here so that its write can start during the check.
+    hooks.beforeCheck?.();
     progress('check', 0, 1);
     try {
       const db = openRaw(job.outFile, { readonly: true });

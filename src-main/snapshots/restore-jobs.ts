@@ -17,6 +17,7 @@ import {
   writeRestoreJournal,
   type RestoreJournal,
 } from './restore-journal';
+import { openCopyGate, waitToCommit, waitToCopy, type RestoreGate } from './restore-gate';
 
 /** Work that runs inside the snapshot worker thread: a restore in two steps, prepare then apply. */
 
@@ -25,6 +26,8 @@ export interface PrepareRestoreJob {
   materialise: MaterialiseJob;
   /** The restore's token; null when the point is only opened to be looked at. */
   token: string | null;
+  /** Shared with the apply job: its copy may start once the file is final (see restore-gate.ts). */
+  gate?: RestoreGate;
 }
 
 export interface PrepareRestoreOutcome {
@@ -45,8 +48,18 @@ export async function prepareRestore(
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<PrepareRestoreOutcome> {
   const file = job.materialise.outFile;
+  const latest = migrations[migrations.length - 1]?.version ?? 0;
+  let stamped = false;
+  const gate = job.gate;
+  const stampBeforeCheck = () => {
+    if (!gate) return;
+    stamped = stampIfFinal(file, job.token, latest);
+    if (stamped) openCopyGate(gate);
+  };
   try {
-    const materialised = await materialiseSnapshot({ ...job.materialise, keep: true }, progress);
+    const materialised = await materialiseSnapshot({ ...job.materialise, keep: true }, progress, {
+      beforeCheck: stampBeforeCheck,
+    });
     if (!materialised.ok) return { materialised, migratedFrom: null, schemaVersion: 0, counts: {} };
     let from: number;
     const probe = openRaw(file, { readonly: true });
@@ -55,8 +68,10 @@ export async function prepareRestore(
     } finally {
       probe.close();
     }
+    // Stamped before its checks, the file they passed is the very one being written.
+    if (stamped && materialised.summary)
+      return { materialised, migratedFrom: null, schemaVersion: from, counts: materialised.summary.counts };
     let migratedFrom: number | null = null;
-    const latest = migrations[migrations.length - 1]?.version ?? 0;
     if (from < latest) {
       progress('migrate', 0, 1);
       try {
@@ -73,9 +88,7 @@ export async function prepareRestore(
     }
     const db = openRaw(file);
     try {
-      db.prepare(
-        `UPDATE database_metadata SET custom = json_set(custom, '$.${RESTORE_TOKEN_KEY}', ?) WHERE id = 1`,
-      ).run(job.token);
+      db.prepare(STAMP_TOKEN).run(job.token);
       const counts = tableCounts(db);
       const schemaVersion = readSchemaVersion(db);
       db.pragma('wal_checkpoint(TRUNCATE)');
@@ -86,6 +99,32 @@ export async function prepareRestore(
   } catch (e) {
     removeWithJournalFiles(file);
     throw diskError(e);
+  }
+}
+
+const STAMP_TOKEN = `UPDATE database_metadata SET custom = json_set(custom, '$.${RESTORE_TOKEN_KEY}', ?) WHERE id = 1`;
+
+/**
+ * Stamps a freshly materialised file that needs no migration (nothing changes it after this), so
+ * the write can copy it while it is checked. False when it needs a migration, or does not open
+ * or update: the checks that follow then report the damage, and nothing is copied before them.
+ */
+function stampIfFinal(file: string, token: string | null, latest: number): boolean {
+  try {
+    const db = openRaw(file);
+    try {
+      if (readSchemaVersion(db) !== latest) return false;
+      db.prepare(STAMP_TOKEN).run(token);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      // Two connections read it at once (the check, the write): no -wal or -shm beside it. The
+      // live database stays in WAL mode: SQLite's backup keeps a WAL destination's mode.
+      db.pragma('journal_mode = DELETE');
+      return true;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return false;
   }
 }
 
@@ -100,6 +139,8 @@ export interface ApplyRestoreJob {
    * aside as a file instead (journal.pendingFile).
    */
   rollback: MaterialiseJob | null;
+  /** Shared with the prepare job: copy once the file is final, commit once its checks passed. */
+  gate?: RestoreGate;
   busyTimeoutMs?: number;
 }
 
@@ -110,10 +151,24 @@ export interface ApplyRestoreOutcome {
 /** Copies every page in one backup step: one read (or write) transaction, so no restarts. */
 const ALL_PAGES = 0x7fffffff;
 
-async function copyDatabase(from: SqliteDatabase, to: string, onProgress?: (done: number, total: number) => void) {
+async function copyDatabase(
+  from: SqliteDatabase,
+  to: string,
+  onProgress?: (done: number, total: number) => void,
+  beforeCommit?: () => void,
+) {
+  let first = true;
   await from.backup(to, {
     progress: ({ totalPages, remainingPages }) => {
       onProgress?.(totalPages - remainingPages, totalPages);
+      if (!beforeCommit) return ALL_PAGES;
+      // The first step only took the locks. Copy all but one page: the step that copies the last
+      // one commits, so it waits for the checks (an abort thrown here rolls the copy back).
+      if (first) {
+        first = false;
+        return Math.max(0, remainingPages - 1);
+      }
+      beforeCommit();
       return ALL_PAGES;
     },
   });
@@ -146,6 +201,9 @@ export async function applyRestore(job: ApplyRestoreJob, progress: Progress): Pr
     commitTempFileSync(journal.pendingTempFile, journal.pendingFile);
     keptOldDatabase = true;
   }
+  if (job.gate) waitToCopy(job.gate);
+  const gate = job.gate;
+  const beforeCommit = gate ? () => waitToCommit(gate) : undefined;
   const source = openRaw(journal.tempFile, { readonly: true });
   try {
     const deadline = Date.now() + busyTimeoutMs;
@@ -153,7 +211,7 @@ export async function applyRestore(job: ApplyRestoreJob, progress: Progress): Pr
     for (let attempt = 1; ; attempt++) {
       progress('write', 0, 1);
       try {
-        await copyDatabase(source, dbFile, (d, t) => progress('write', d, t));
+        await copyDatabase(source, dbFile, (d, t) => progress('write', d, t), beforeCommit);
       } catch (e) {
         throw diskError(e);
       }

@@ -9,6 +9,7 @@ import { materialiseJobFor } from './verify-snapshot';
 import { prepareRestore, type PrepareRestoreJob } from './restore-jobs';
 import { discardPreRestorePoint, storePreRestorePoint, type PreRestorePoint } from './pre-restore';
 import { runSnapshotJob } from './worker-client';
+import { newRestoreGate, settleRestoreGate } from './restore-gate';
 import type { EngineContext, RestoreResult } from './engine-types';
 import type { CreateOptions } from './create-snapshot';
 import type { SnapshotSidecar } from './sidecar';
@@ -64,11 +65,22 @@ export async function restoreSnapshot(
   let resolvedAt: number | null = null;
   try {
     return await ctx.withProgress('restore', operationId, async (progress) => {
-      const job: PrepareRestoreJob = { op: 'restore-prepare', materialise, token };
-      const preparing = opts.migrations
-        ? prepareRestore(job, progress, opts.migrations)
-        : runSnapshotJob(job, progress);
-      preparing.catch(() => undefined); // awaited below, after the live connection is back
+      const gate = newRestoreGate();
+      const job: PrepareRestoreJob = { op: 'restore-prepare', materialise, token, gate };
+      const prepared = (
+        opts.migrations ? prepareRestore(job, progress, opts.migrations) : runSnapshotJob(job, progress)
+      ).then(
+        // However the prepare ends, the write waiting on its gate is told.
+        (p) => {
+          settleRestoreGate(gate, p.materialised.ok);
+          return p;
+        },
+        (e: unknown) => {
+          settleRestoreGate(gate, false);
+          throw e;
+        },
+      );
+      prepared.catch(() => undefined); // awaited below, after the live connection is back
       const hadDatabase = fs.existsSync(dbFile);
       const preRestoreAt = opts.clock.now();
       const preRestoreId = hadDatabase ? store.newId('pre-restore', preRestoreAt) : null;
@@ -78,19 +90,14 @@ export async function restoreSnapshot(
       let restored: RestoreResult;
       try {
         // The point is stored while the snapshot is being materialised: both run in workers.
-        const keeping =
+        stored =
           preRestoreId && ctx.opts.snapshotFormat !== 'gzip'
-            ? storePreRestorePoint(ctx, deps.createNow, { id: preRestoreId, createdAt: preRestoreAt, restoredFrom: id })
-            : Promise.resolve(null);
-        const [prepared, kept] = await Promise.allSettled([preparing, keeping]);
-        stored = kept.status === 'fulfilled' ? kept.value : null;
-        if (prepared.status === 'rejected') throw prepared.reason;
-        assertMaterialised(
-          prepared.value.materialised,
-          'snapshotId' in target ? `Snapshot ${id}` : `The ${id}`,
-          'nothing was restored',
-        );
-        resolvedAt = prepared.value.materialised.resolved?.at ?? null;
+            ? await storePreRestorePoint(ctx, deps.createNow, {
+                id: preRestoreId,
+                createdAt: preRestoreAt,
+                restoredFrom: id,
+              })
+            : null;
         const pendingFile = preRestoreId && !stored ? store.pendingPathFor(preRestoreId) : null;
         const rollbackFile = stored ? tempPathFor(dbFile) : null;
         const journal: RestoreJournal = {
@@ -108,26 +115,37 @@ export async function restoreSnapshot(
           stored && rollbackFile
             ? { ...materialiseJobFor(store.get(stored.id), rollbackFile, true), scratch: true }
             : null;
-        try {
-          await runSnapshotJob(
-            { op: 'restore-apply', dbFile, backupsDir: opts.backupsDir, journal, rollback },
+        // The write copies while the prepared file is checked, and commits only once it passed.
+        const [prep, applied] = await Promise.allSettled([
+          prepared,
+          runSnapshotJob(
+            { op: 'restore-apply', dbFile, backupsDir: opts.backupsDir, journal, rollback, gate },
             progress,
-          );
-        } catch (e) {
-          // Settle the journal now, as the next start would: the live file says whether it committed.
-          if (recoverInterruptedRestore(dbFile, opts.backupsDir, opts.logger) === 'completed') stored = null;
-          throw e;
-        } finally {
-          removeWithJournalFiles(journal.pendingTempFile);
-        }
+          ),
+        ]);
+        removeWithJournalFiles(journal.pendingTempFile);
+        // Settle the journal now, as the next start would: the live file says whether it committed.
+        if (
+          applied.status === 'rejected' &&
+          recoverInterruptedRestore(dbFile, opts.backupsDir, opts.logger) === 'completed'
+        )
+          stored = null;
+        if (prep.status === 'rejected') throw prep.reason;
+        assertMaterialised(
+          prep.value.materialised,
+          'snapshotId' in target ? `Snapshot ${id}` : `The ${id}`,
+          'nothing was restored',
+        );
+        if (applied.status === 'rejected') throw applied.reason;
+        resolvedAt = prep.value.materialised.resolved?.at ?? null;
         if (pendingFile) deps.completePendingPreRestores();
         const result: RestoreResult = {
           restoredFrom: id,
           ...(resolvedAt !== null ? { resolvedAt: new Date(resolvedAt).toISOString() } : {}),
           preRestoreSnapshotId: preRestoreId,
           durationMs: Math.round(performance.now() - started),
-          counts: prepared.value.counts,
-          migratedFrom: prepared.value.migratedFrom,
+          counts: prep.value.counts,
+          migratedFrom: prep.value.migratedFrom,
         };
         stored = null;
         restored = result;
