@@ -84,8 +84,19 @@ export async function restoreSnapshot(
       const hadDatabase = fs.existsSync(dbFile);
       const preRestoreAt = opts.clock.now();
       const preRestoreId = hadDatabase ? store.newId('pre-restore', preRestoreAt) : null;
-      // From here on the app cannot commit, so the pre-restore point holds the data being replaced.
-      await opts.live.close();
+      // Whatever fails below, the prepare worker has stopped writing before its temp file is removed.
+      const preparedSettled = () =>
+        prepared.then(
+          () => undefined,
+          () => undefined,
+        );
+      try {
+        // From here on the app cannot commit, so the pre-restore point holds the data being replaced.
+        await opts.live.close();
+      } catch (e) {
+        await preparedSettled();
+        throw e;
+      }
       let stored: PreRestorePoint | null = null;
       let restored: RestoreResult;
       try {
@@ -150,6 +161,7 @@ export async function restoreSnapshot(
         stored = null;
         restored = result;
       } finally {
+        await preparedSettled();
         // Nothing was restored: a pre-restore point of a restore that never happened would only mislead.
         if (stored) await discardPreRestorePoint(ctx, stored.id);
         // The restored copy was migrated before it replaced anything; this only ever migrates
