@@ -4,6 +4,7 @@ import { openRaw } from '../db/connection';
 import { checkIntegrity, summarizeDatabase, type CheckMethod, type DatabaseSummary } from '../db/online-copy';
 import { decompressGzipFile } from './codec';
 import { PageStore } from '../page-store';
+import { acceptLiveFds, heldFd } from '../continuous/held-fd';
 import { materialiseMoment } from '../continuous/moment';
 import type { CheckStatus } from './sidecar';
 
@@ -29,6 +30,12 @@ export interface MaterialiseJob {
   keep: boolean;
   /** A scratch copy used and deleted within the operation (a restore's source): no fsync. */
   scratch?: boolean;
+  /**
+   * A point's pages that are byte for byte the same in this file (the live database a restore
+   * replaces: a recent point shares most of its pages) are read from it, each checked against
+   * its id, instead of inflated from the store. Descriptors lent by the main thread (held-fd.ts).
+   */
+  sameAs?: { file: string; fds: Record<string, number> };
 }
 
 export interface MaterialiseOutcome {
@@ -85,8 +92,11 @@ export async function materialiseSnapshot(
       };
     } else if (job.point) {
       progress('materialise', 0, 1);
+      acceptLiveFds(job.sameAs?.fds);
+      const sameAs = job.sameAs ? heldFd(job.sameAs.file) : null;
       const r = await PageStore.open(job.point.storeDir).materialise(job.point.id, job.outFile, {
         durable: !job.scratch,
+        ...(sameAs !== null ? { sameAs } : {}),
       });
       outputBytes = r.bytes;
       sha256 = r.manifest.checksum;

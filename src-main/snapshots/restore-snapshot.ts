@@ -9,6 +9,7 @@ import { materialiseJobFor } from './verify-snapshot';
 import { prepareRestore, type PrepareRestoreJob } from './restore-jobs';
 import { discardPreRestorePoint, storePreRestorePoint, type PreRestorePoint } from './pre-restore';
 import { runSnapshotJob } from './worker-client';
+import { lendLiveFds } from '../continuous/held-fd';
 import { newRestoreGate, settleRestoreGate } from './restore-gate';
 import type { EngineContext, RestoreResult } from './engine-types';
 import type { CreateOptions } from './create-snapshot';
@@ -53,7 +54,12 @@ export async function restoreSnapshot(
     const entry = store.get(id);
     if (entry.schemaVersion > latest) throw schemaTooNew(id, entry.schemaVersion, latest);
     // A private source, deleted once written: a crash discards it, so it is never fsynced.
-    materialise = { ...materialiseJobFor(entry, tempFile, true), scratch: true };
+    // Pages the live database still holds unchanged are read from it, each checked by its hash.
+    materialise = {
+      ...materialiseJobFor(entry, tempFile, true),
+      scratch: true,
+      sameAs: { file: dbFile, fds: lendLiveFds(dbFile) },
+    };
   } else {
     id = `moment ${new Date(target.at).toISOString()}`;
     materialise = momentMaterialiseJob(store.pages.dir, target.at, tempFile, true);
