@@ -28,7 +28,8 @@ async function pointAndNeighbour(seed: number) {
   const changed: number[] = [];
   for (let pgno = 1; pgno <= m.pageCount; pgno++) {
     if (random() < 0.2) {
-      bytes[(pgno - 1) * PAGE + Math.floor(random() * PAGE)] ^= 1 + Math.floor(random() * 255);
+      const at = (pgno - 1) * PAGE + Math.floor(random() * PAGE);
+      bytes[at] = bytes[at]! ^ (1 + Math.floor(random() * 255));
       changed.push(pgno);
     }
   }
