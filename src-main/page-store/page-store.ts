@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { StrataError } from '../core/errors';
 import { collectGarbage, type GcOptions, type GcResult } from './garbage-collect';
-import { materialisePoint, pageIdsOf, PointPages } from './materialise';
+import { materialisePoint, pageIdsOf, PointPages, type MaterialiseOptions } from './materialise';
 import { listIndexFiles, ObjectIndex, writeIndexFile, asIndexedPacks } from './object-index';
 import { ObjectReader } from './object-reader';
 import { parseManifest, readAllManifests, type Manifest, type ManifestListing } from './manifest';
@@ -85,9 +85,13 @@ export class PageStore {
   }
 
   /** Writes a point as a plain SQLite file, every page checked against its hash. */
-  async materialise(id: string, outFile: string): Promise<{ bytes: number; manifest: Manifest }> {
+  async materialise(
+    id: string,
+    outFile: string,
+    opts: MaterialiseOptions = {},
+  ): Promise<{ bytes: number; manifest: Manifest }> {
     const point = this.openPoint(id);
-    const { bytes } = await materialisePoint(point, outFile);
+    const { bytes } = await materialisePoint(point, outFile, opts);
     return { bytes, manifest: point.manifest };
   }
 

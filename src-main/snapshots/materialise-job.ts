@@ -4,6 +4,7 @@ import { openRaw } from '../db/connection';
 import { checkIntegrity, summarizeDatabase, type CheckMethod, type DatabaseSummary } from '../db/online-copy';
 import { decompressGzipFile } from './codec';
 import { PageStore } from '../page-store';
+import { acceptLiveFds, heldFd } from '../continuous/held-fd';
 import { materialiseMoment } from '../continuous/moment';
 import type { CheckStatus } from './sidecar';
 
@@ -27,6 +28,14 @@ export interface MaterialiseJob {
   method: CheckMethod;
   /** Keep the checked file (restore, export); otherwise it is deleted (verify). */
   keep: boolean;
+  /** A scratch copy used and deleted within the operation (a restore's source): no fsync. */
+  scratch?: boolean;
+  /**
+   * A point's pages that are byte for byte the same in this file (the live database a restore
+   * replaces: a recent point shares most of its pages) are read from it, each checked against
+   * its id, instead of inflated from the store. Descriptors lent by the main thread (held-fd.ts).
+   */
+  sameAs?: { file: string; fds: Record<string, number> };
 }
 
 export interface MaterialiseOutcome {
@@ -57,7 +66,11 @@ function isEnvironmentFailure(e: unknown): boolean {
  * the integrity check and the record counts. Any problem deletes the output. Problems are sorted
  * into damage (the content is wrong) and environment (the check could not run).
  */
-export async function materialiseSnapshot(job: MaterialiseJob, progress: Progress): Promise<MaterialiseOutcome> {
+export async function materialiseSnapshot(
+  job: MaterialiseJob,
+  progress: Progress,
+  hooks: { beforeCheck?: () => void } = {},
+): Promise<MaterialiseOutcome> {
   const started = performance.now();
   const damage: string[] = [];
   const environment: string[] = [];
@@ -79,7 +92,12 @@ export async function materialiseSnapshot(job: MaterialiseJob, progress: Progres
       };
     } else if (job.point) {
       progress('materialise', 0, 1);
-      const r = await PageStore.open(job.point.storeDir).materialise(job.point.id, job.outFile);
+      acceptLiveFds(job.sameAs?.fds);
+      const sameAs = job.sameAs ? heldFd(job.sameAs.file) : null;
+      const r = await PageStore.open(job.point.storeDir).materialise(job.point.id, job.outFile, {
+        durable: !job.scratch,
+        ...(sameAs !== null ? { sameAs } : {}),
+      });
       outputBytes = r.bytes;
       sha256 = r.manifest.checksum;
       if (job.expectedBytes !== null && r.bytes !== job.expectedBytes)
@@ -102,6 +120,8 @@ export async function materialiseSnapshot(job: MaterialiseJob, progress: Progres
     (isEnvironmentFailure(e) ? environment : damage).push(toErrorPayload(e).message);
   }
   if (damage.length === 0 && environment.length === 0) {
+    // The file is complete: a restore stamps it here so that its write can start during the check.
+    hooks.beforeCheck?.();
     progress('check', 0, 1);
     try {
       const db = openRaw(job.outFile, { readonly: true });

@@ -5,6 +5,52 @@ import type { CreateOptions } from './create-snapshot';
 import type { EngineContext } from './engine-types';
 import type { SnapshotSidecar } from './sidecar';
 
+export interface PreRestorePoint {
+  id: string;
+}
+
+/**
+ * Stores the live data as the pinned pre-restore point, read from the live database after the
+ * app's connection closed (so nothing the app commits is missed) and before the restore writes
+ * anything. Null when it cannot be stored: the caller then keeps the old database aside as a
+ * file, which needs nothing but a copy (a live database that fails quick_check still gets kept).
+ */
+export async function storePreRestorePoint(
+  ctx: EngineContext,
+  createNow: (opts: CreateOptions) => Promise<SnapshotSidecar>,
+  point: { id: string; createdAt: number; restoredFrom: string },
+): Promise<PreRestorePoint | null> {
+  try {
+    await createNow({
+      tier: 'pre-restore',
+      id: point.id,
+      createdAt: point.createdAt,
+      label: `Before restoring ${point.restoredFrom}`,
+      pinned: true,
+    });
+    return { id: point.id };
+  } catch (e) {
+    ctx.opts.logger.warn('the pre-restore point could not be stored; the old database is kept aside instead', {
+      error: (e as Error).message,
+    });
+    // Only a point that fully committed is listed; a half-written one is unlisted by design.
+    await discardPreRestorePoint(ctx, point.id);
+    return null;
+  }
+}
+
+/** Removes the pre-restore point of a restore that did not happen; its pages go at the next GC. */
+export async function discardPreRestorePoint(ctx: EngineContext, id: string): Promise<void> {
+  try {
+    await ctx.store.remove(id);
+  } catch (e) {
+    ctx.opts.logger.warn('could not remove the pre-restore point of a restore that did not happen', {
+      id,
+      error: (e as Error).message,
+    });
+  }
+}
+
 /**
  * Turns old databases kept aside by restores (`<id>.pending.db`) into pinned pre-restore
  * snapshots. Also runs at start-up, finishing what a crash interrupted. A file that cannot be

@@ -17,6 +17,7 @@ import {
   writeRestoreJournal,
   type RestoreJournal,
 } from './restore-journal';
+import { openCopyGate, waitToCommit, waitToCopy, type RestoreGate } from './restore-gate';
 
 /** Work that runs inside the snapshot worker thread: a restore in two steps, prepare then apply. */
 
@@ -25,6 +26,8 @@ export interface PrepareRestoreJob {
   materialise: MaterialiseJob;
   /** The restore's token; null when the point is only opened to be looked at. */
   token: string | null;
+  /** Shared with the apply job: its copy may start once the file is final (see restore-gate.ts). */
+  gate?: RestoreGate;
 }
 
 export interface PrepareRestoreOutcome {
@@ -45,8 +48,18 @@ export async function prepareRestore(
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<PrepareRestoreOutcome> {
   const file = job.materialise.outFile;
+  const latest = migrations[migrations.length - 1]?.version ?? 0;
+  let stamped = false;
+  const gate = job.gate;
+  const stampBeforeCheck = () => {
+    if (!gate) return;
+    stamped = stampIfFinal(file, job.token, latest);
+    if (stamped) openCopyGate(gate);
+  };
   try {
-    const materialised = await materialiseSnapshot({ ...job.materialise, keep: true }, progress);
+    const materialised = await materialiseSnapshot({ ...job.materialise, keep: true }, progress, {
+      beforeCheck: stampBeforeCheck,
+    });
     if (!materialised.ok) return { materialised, migratedFrom: null, schemaVersion: 0, counts: {} };
     let from: number;
     const probe = openRaw(file, { readonly: true });
@@ -55,8 +68,10 @@ export async function prepareRestore(
     } finally {
       probe.close();
     }
+    // Stamped before its checks, the file they passed is the very one being written.
+    if (stamped && materialised.summary)
+      return { materialised, migratedFrom: null, schemaVersion: from, counts: materialised.summary.counts };
     let migratedFrom: number | null = null;
-    const latest = migrations[migrations.length - 1]?.version ?? 0;
     if (from < latest) {
       progress('migrate', 0, 1);
       try {
@@ -73,9 +88,7 @@ export async function prepareRestore(
     }
     const db = openRaw(file);
     try {
-      db.prepare(
-        `UPDATE database_metadata SET custom = json_set(custom, '$.${RESTORE_TOKEN_KEY}', ?) WHERE id = 1`,
-      ).run(job.token);
+      db.prepare(STAMP_TOKEN).run(job.token);
       const counts = tableCounts(db);
       const schemaVersion = readSchemaVersion(db);
       db.pragma('wal_checkpoint(TRUNCATE)');
@@ -89,11 +102,45 @@ export async function prepareRestore(
   }
 }
 
+const STAMP_TOKEN = `UPDATE database_metadata SET custom = json_set(custom, '$.${RESTORE_TOKEN_KEY}', ?) WHERE id = 1`;
+
+/**
+ * Stamps a freshly materialised file that needs no migration (nothing changes it after this), so
+ * the write can copy it while it is checked. False when it needs a migration, or does not open
+ * or update: the checks that follow then report the damage, and nothing is copied before them.
+ */
+function stampIfFinal(file: string, token: string | null, latest: number): boolean {
+  try {
+    const db = openRaw(file);
+    try {
+      if (readSchemaVersion(db) !== latest) return false;
+      db.prepare(STAMP_TOKEN).run(token);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      // Two connections read it at once (the check, the write): no -wal or -shm beside it. The
+      // live database stays in WAL mode: SQLite's backup keeps a WAL destination's mode.
+      db.pragma('journal_mode = DELETE');
+      return true;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
 export interface ApplyRestoreJob {
   op: 'restore-apply';
   dbFile: string;
   backupsDir: string;
   journal: RestoreJournal;
+  /**
+   * The pre-restore point, stored before this job from the very data it replaces: what puts the
+   * old data back if the written result fails quick_check. Null when the old database is kept
+   * aside as a file instead (journal.pendingFile).
+   */
+  rollback: MaterialiseJob | null;
+  /** Shared with the prepare job: copy once the file is final, commit once its checks passed. */
+  gate?: RestoreGate;
   busyTimeoutMs?: number;
 }
 
@@ -104,18 +151,32 @@ export interface ApplyRestoreOutcome {
 /** Copies every page in one backup step: one read (or write) transaction, so no restarts. */
 const ALL_PAGES = 0x7fffffff;
 
-async function copyDatabase(from: SqliteDatabase, to: string, onProgress?: (done: number, total: number) => void) {
+async function copyDatabase(
+  from: SqliteDatabase,
+  to: string,
+  onProgress?: (done: number, total: number) => void,
+  beforeCommit?: () => void,
+) {
+  let first = true;
   await from.backup(to, {
     progress: ({ totalPages, remainingPages }) => {
       onProgress?.(totalPages - remainingPages, totalPages);
+      if (!beforeCommit) return ALL_PAGES;
+      // The first step only took the locks. Copy all but one page: the step that copies the last
+      // one commits, so it waits for the checks (an abort thrown here rolls the copy back).
+      if (first) {
+        first = false;
+        return Math.max(0, remainingPages - 1);
+      }
+      beforeCommit();
       return ALL_PAGES;
     },
   });
 }
 
 /**
- * Keeps the old database aside, then writes the prepared file into the live database through
- * SQLite's backup API. The backup holds the live database's write lock for the whole copy and
+ * Keeps the old database aside (unless its pre-restore point is already stored), then writes the
+ * prepared file into the live database through SQLite's backup API. The backup holds the live database's write lock for the whole copy and
  * commits once, so other connections (other processes too) see the old content or the new, and
  * a kill mid-copy leaves a transaction SQLite rolls back. Success is only reported once a fresh
  * connection reads the restore's token back and the result passes quick_check.
@@ -140,6 +201,9 @@ export async function applyRestore(job: ApplyRestoreJob, progress: Progress): Pr
     commitTempFileSync(journal.pendingTempFile, journal.pendingFile);
     keptOldDatabase = true;
   }
+  if (job.gate) waitToCopy(job.gate);
+  const gate = job.gate;
+  const beforeCommit = gate ? () => waitToCommit(gate) : undefined;
   const source = openRaw(journal.tempFile, { readonly: true });
   try {
     const deadline = Date.now() + busyTimeoutMs;
@@ -147,7 +211,7 @@ export async function applyRestore(job: ApplyRestoreJob, progress: Progress): Pr
     for (let attempt = 1; ; attempt++) {
       progress('write', 0, 1);
       try {
-        await copyDatabase(source, dbFile, (d, t) => progress('write', d, t));
+        await copyDatabase(source, dbFile, (d, t) => progress('write', d, t), beforeCommit);
       } catch (e) {
         throw diskError(e);
       }
@@ -169,14 +233,7 @@ export async function applyRestore(job: ApplyRestoreJob, progress: Progress): Pr
     const problems = checkIntegrity(live, 'quick_check');
     if (problems.length) {
       // Never report success over a damaged result: put the old content back the same way.
-      if (keptOldDatabase && journal.pendingFile) {
-        const old = openRaw(journal.pendingFile, { readonly: true });
-        try {
-          await copyDatabase(old, dbFile);
-        } finally {
-          old.close();
-        }
-      }
+      await putOldDataBack(job, keptOldDatabase, progress);
       throw new StrataError(
         'restore_failed',
         `The restored database failed quick_check, so the previous data was put back: ${problems.slice(0, 3).join('; ')}`,
@@ -194,4 +251,33 @@ export async function applyRestore(job: ApplyRestoreJob, progress: Progress): Pr
   removeWithJournalFiles(journal.tempFile);
   finishRestoreJournal(backupsDir, journal);
   return { keptOldDatabase };
+}
+
+/**
+ * Copies the old data back over a restored result that failed quick_check: from the kept file,
+ * or from the pre-restore point, materialised and checked (hashes, integrity_check, counts) first.
+ */
+async function putOldDataBack(job: ApplyRestoreJob, keptOldDatabase: boolean, progress: Progress): Promise<void> {
+  let oldFile: string | null = keptOldDatabase ? job.journal.pendingFile : null;
+  if (job.rollback) {
+    progress('roll-back', 0, 1);
+    const outcome = await materialiseSnapshot({ ...job.rollback, keep: true }, progress);
+    if (!outcome.ok)
+      throw new StrataError(
+        'restore_failed',
+        `The restored database failed quick_check, and the pre-restore snapshot ${job.journal.preRestoreSnapshotId} could not be read back to put the previous data in place (${outcome.problems.slice(0, 3).join('; ')}). Restore it once the cause is fixed.`,
+      );
+    oldFile = job.rollback.outFile;
+  }
+  if (!oldFile) return;
+  try {
+    const old = openRaw(oldFile, { readonly: true });
+    try {
+      await copyDatabase(old, job.dbFile);
+    } finally {
+      old.close();
+    }
+  } finally {
+    if (job.rollback) removeWithJournalFiles(job.rollback.outFile);
+  }
 }

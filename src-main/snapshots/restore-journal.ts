@@ -16,10 +16,17 @@ const journalSchema = z.object({
   token: z.string().regex(/^[0-9a-f]{32}$/),
   tempFile: z.string(),
   restoredFrom: z.string(),
+  /**
+   * The pinned point of the data being replaced. Normally it is stored (from the live database,
+   * after the app's connection closed) before this journal is written, so it is listed from the
+   * first instant the restore can commit; otherwise the old database is kept as `pendingFile`.
+   */
   preRestoreSnapshotId: z.string().nullable(),
-  /** Where the old database is kept until it is compressed into the pre-restore snapshot. */
+  /** Where the old database is kept until it is stored as the pre-restore snapshot; null when already stored. */
   pendingFile: z.string().nullable(),
   pendingTempFile: z.string().nullable(),
+  /** Where the pre-restore point is materialised if a restored result has to be rolled back. */
+  rollbackFile: z.string().nullable().optional(),
   startedAt: z.string(),
   undo: z.boolean(),
 });
@@ -123,6 +130,7 @@ export function recoverInterruptedRestore(
     f === null || path.dirname(f) === path.dirname(dbFile) || path.dirname(f) === path.join(backupsDir, 'snapshots');
   if (sameFolder(journal.tempFile)) removeWithJournalFiles(journal.tempFile);
   if (sameFolder(journal.pendingTempFile)) removeWithJournalFiles(journal.pendingTempFile);
+  if (sameFolder(journal.rollbackFile ?? null)) removeWithJournalFiles(journal.rollbackFile ?? null);
   if (readRestoreToken(dbFile) === journal.token) {
     finishRestoreJournal(backupsDir, journal);
     logger.warn('an interrupted restore had already committed; it is recorded as done', { from: journal.restoredFrom });
@@ -130,8 +138,12 @@ export function recoverInterruptedRestore(
   }
   if (sameFolder(journal.pendingFile)) removeWithJournalFiles(journal.pendingFile);
   removeRestoreJournal(backupsDir);
+  // A pre-restore point stored before the kill stays: pinned, it holds exactly the data still live.
   logger.warn('an interrupted restore was rolled back; the database is as it was before', {
     from: journal.restoredFrom,
+    ...(journal.pendingFile === null && journal.preRestoreSnapshotId
+      ? { keptPoint: journal.preRestoreSnapshotId }
+      : {}),
   });
   return 'rolled-back';
 }

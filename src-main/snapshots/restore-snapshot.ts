@@ -7,7 +7,10 @@ import { assertMaterialised, momentMaterialiseJob } from './materialise-job';
 import { recoverInterruptedRestore, removeWithJournalFiles, type RestoreJournal } from './restore-journal';
 import { materialiseJobFor } from './verify-snapshot';
 import { prepareRestore, type PrepareRestoreJob } from './restore-jobs';
+import { discardPreRestorePoint, storePreRestorePoint, type PreRestorePoint } from './pre-restore';
 import { runSnapshotJob } from './worker-client';
+import { lendLiveFds } from '../continuous/held-fd';
+import { newRestoreGate, settleRestoreGate } from './restore-gate';
 import type { EngineContext, RestoreResult } from './engine-types';
 import type { CreateOptions } from './create-snapshot';
 import type { SnapshotSidecar } from './sidecar';
@@ -20,11 +23,14 @@ export interface RestoreDeps {
 }
 
 /**
- * A full restore: (1) in the worker, materialise the snapshot into a private temp file, check it,
+ * A full restore: (1) in a worker, materialise the snapshot into a private temp file, check it,
  * refuse a newer schema by its content, migrate an older one: nothing live changes if any of this
- * fails. (2) Close the app's connection. (3) In the worker, keep the old database aside and write
- * the checked file into the live database through SQLite's backup API, under SQLite's locks.
- * (4) Reopen; the old database becomes a pinned pre-restore snapshot in the background.
+ * fails. (2) Meanwhile, close the app's connection and, in a second worker, store the live data
+ * as the pinned pre-restore point (nearly free: its pages are mostly in the store already). If
+ * that point cannot be stored (the live data fails its check, say), the old database is copied
+ * aside instead and stored after the restore, as older versions did. (3) In a worker, write the
+ * checked file into the live database through SQLite's backup API, under SQLite's locks.
+ * (4) Reopen. If anything before the write's commit fails, the pre-restore point is removed.
  */
 /** A stored snapshot, or a moment of continuous protection (ms). */
 export type RestoreTarget = { snapshotId: string } | { at: number };
@@ -47,7 +53,13 @@ export async function restoreSnapshot(
     id = target.snapshotId;
     const entry = store.get(id);
     if (entry.schemaVersion > latest) throw schemaTooNew(id, entry.schemaVersion, latest);
-    materialise = materialiseJobFor(entry, tempFile, true);
+    // A private source, deleted once written: a crash discards it, so it is never fsynced.
+    // Pages the live database still holds unchanged are read from it, each checked by its hash.
+    materialise = {
+      ...materialiseJobFor(entry, tempFile, true),
+      scratch: true,
+      sameAs: { file: dbFile, fds: lendLiveFds(dbFile) },
+    };
   } else {
     id = `moment ${new Date(target.at).toISOString()}`;
     materialise = momentMaterialiseJob(store.pages.dir, target.at, tempFile, true);
@@ -59,38 +71,105 @@ export async function restoreSnapshot(
   let resolvedAt: number | null = null;
   try {
     return await ctx.withProgress('restore', operationId, async (progress) => {
-      const prepared = await (opts.migrations
-        ? prepareRestore({ op: 'restore-prepare', materialise, token }, progress, opts.migrations)
-        : runSnapshotJob({ op: 'restore-prepare', materialise, token }, progress));
-      assertMaterialised(
-        prepared.materialised,
-        'snapshotId' in target ? `Snapshot ${id}` : `The ${id}`,
-        'nothing was restored',
+      const gate = newRestoreGate();
+      const job: PrepareRestoreJob = { op: 'restore-prepare', materialise, token, gate };
+      const prepared = (
+        opts.migrations ? prepareRestore(job, progress, opts.migrations) : runSnapshotJob(job, progress)
+      ).then(
+        // However the prepare ends, the write waiting on its gate is told.
+        (p) => {
+          settleRestoreGate(gate, p.materialised.ok);
+          return p;
+        },
+        (e: unknown) => {
+          settleRestoreGate(gate, false);
+          throw e;
+        },
       );
-      resolvedAt = prepared.materialised.resolved?.at ?? null;
+      prepared.catch(() => undefined); // awaited below, after the live connection is back
       const hadDatabase = fs.existsSync(dbFile);
       const preRestoreAt = opts.clock.now();
       const preRestoreId = hadDatabase ? store.newId('pre-restore', preRestoreAt) : null;
-      const pendingFile = preRestoreId ? store.pendingPathFor(preRestoreId) : null;
-      const journal: RestoreJournal = {
-        token,
-        tempFile,
-        restoredFrom: id,
-        preRestoreSnapshotId: preRestoreId,
-        pendingFile,
-        pendingTempFile: pendingFile ? tempPathFor(pendingFile) : null,
-        startedAt: new Date(preRestoreAt).toISOString(),
-        undo,
-      };
-      await opts.live.close();
+      // Whatever fails below, the prepare worker has stopped writing before its temp file is removed.
+      const preparedSettled = () =>
+        prepared.then(
+          () => undefined,
+          () => undefined,
+        );
       try {
-        await runSnapshotJob({ op: 'restore-apply', dbFile, backupsDir: opts.backupsDir, journal }, progress);
+        // From here on the app cannot commit, so the pre-restore point holds the data being replaced.
+        await opts.live.close();
       } catch (e) {
-        // Settle the journal now, as the next start would: the live file says whether it committed.
-        recoverInterruptedRestore(dbFile, opts.backupsDir, opts.logger);
+        await preparedSettled();
         throw e;
-      } finally {
+      }
+      let stored: PreRestorePoint | null = null;
+      let restored: RestoreResult;
+      try {
+        // The point is stored while the snapshot is being materialised: both run in workers.
+        stored =
+          preRestoreId && ctx.opts.snapshotFormat !== 'gzip'
+            ? await storePreRestorePoint(ctx, deps.createNow, {
+                id: preRestoreId,
+                createdAt: preRestoreAt,
+                restoredFrom: id,
+              })
+            : null;
+        const pendingFile = preRestoreId && !stored ? store.pendingPathFor(preRestoreId) : null;
+        const rollbackFile = stored ? tempPathFor(dbFile) : null;
+        const journal: RestoreJournal = {
+          token,
+          tempFile,
+          restoredFrom: id,
+          preRestoreSnapshotId: preRestoreId,
+          pendingFile,
+          pendingTempFile: pendingFile ? tempPathFor(pendingFile) : null,
+          rollbackFile,
+          startedAt: new Date(preRestoreAt).toISOString(),
+          undo,
+        };
+        const rollback =
+          stored && rollbackFile
+            ? { ...materialiseJobFor(store.get(stored.id), rollbackFile, true), scratch: true }
+            : null;
+        // The write copies while the prepared file is checked, and commits only once it passed.
+        const [prep, applied] = await Promise.allSettled([
+          prepared,
+          runSnapshotJob(
+            { op: 'restore-apply', dbFile, backupsDir: opts.backupsDir, journal, rollback, gate },
+            progress,
+          ),
+        ]);
         removeWithJournalFiles(journal.pendingTempFile);
+        // Settle the journal now, as the next start would: the live file says whether it committed.
+        if (
+          applied.status === 'rejected' &&
+          recoverInterruptedRestore(dbFile, opts.backupsDir, opts.logger) === 'completed'
+        )
+          stored = null;
+        if (prep.status === 'rejected') throw prep.reason;
+        assertMaterialised(
+          prep.value.materialised,
+          'snapshotId' in target ? `Snapshot ${id}` : `The ${id}`,
+          'nothing was restored',
+        );
+        if (applied.status === 'rejected') throw applied.reason;
+        resolvedAt = prep.value.materialised.resolved?.at ?? null;
+        if (pendingFile) deps.completePendingPreRestores();
+        const result: RestoreResult = {
+          restoredFrom: id,
+          ...(resolvedAt !== null ? { resolvedAt: new Date(resolvedAt).toISOString() } : {}),
+          preRestoreSnapshotId: preRestoreId,
+          durationMs: Math.round(performance.now() - started),
+          counts: prep.value.counts,
+          migratedFrom: prep.value.migratedFrom,
+        };
+        stored = null;
+        restored = result;
+      } finally {
+        await preparedSettled();
+        // Nothing was restored: a pre-restore point of a restore that never happened would only mislead.
+        if (stored) await discardPreRestorePoint(ctx, stored.id);
         // The restored copy was migrated before it replaced anything; this only ever migrates
         // when the restore failed and the old file, from an older version, stays in place.
         await opts.live.reopen(async (plan) => {
@@ -101,16 +180,8 @@ export async function restoreSnapshot(
           });
         });
       }
-      if (preRestoreId) deps.completePendingPreRestores();
       opts.events.emit('data-changed', { reason: undo ? 'undo-restore' : 'restore' });
-      return {
-        restoredFrom: id,
-        ...(resolvedAt !== null ? { resolvedAt: new Date(resolvedAt).toISOString() } : {}),
-        preRestoreSnapshotId: preRestoreId,
-        durationMs: Math.round(performance.now() - started),
-        counts: prepared.counts,
-        migratedFrom: prepared.migratedFrom,
-      };
+      return restored;
     });
   } catch (e) {
     removeWithJournalFiles(tempFile);
