@@ -38,15 +38,18 @@ export interface DatabaseSummary {
 
 /**
  * The change counter that every write to a user table advances (schema 2 on), plus counts per
- * table and the highest rowid and newest timestamp where tables have them. The counter is what
- * catches an edit that keeps counts and timestamps (a message's content, two edits in one
- * millisecond); the rest still tells apart files from before the counter existed.
+ * table; for files from before the counter existed, also the highest rowid and newest timestamp
+ * where tables have them. The counter is what catches an edit that keeps counts and timestamps
+ * (a message's content, two edits in one millisecond).
  */
 export function summarizeDatabase(db: SqliteDatabase): DatabaseSummary {
   const counts = tableCounts(db);
+  const changes = readChangeCount(db);
   const hash = crypto.createHash('sha256');
   hash.update(JSON.stringify(counts));
-  for (const table of Object.keys(counts)) {
+  // With the counter, the highest rowids and timestamps add nothing, and finding them scans whole
+  // tables (no index on the timestamps): a fifth of a snapshot's check at 256 MiB.
+  for (const table of changes === null ? Object.keys(counts) : []) {
     // Bookkeeping written after each backup must not make the data look changed.
     if (table === 'database_metadata') continue;
     const cols = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map(
@@ -67,7 +70,7 @@ export function summarizeDatabase(db: SqliteDatabase): DatabaseSummary {
     );
   }
   hash.update(`schema:${readSchemaVersion(db)}`);
-  hash.update(`changes:${readChangeCount(db) ?? 'none'}`);
+  hash.update(`changes:${changes ?? 'none'}`);
   return {
     schemaVersion: readSchemaVersion(db),
     pageSize: db.pragma('page_size', { simple: true }) as number,

@@ -10,7 +10,8 @@ const ENTRY_BYTES = 44;
 export interface IndexedPack {
   packId: string;
   size: number;
-  entries: { id: Buffer; offset: number; length: number }[];
+  /** `hex`, when given, is `id` in hex (parsing gives it, so loading an index makes no copy). */
+  entries: { id: Buffer; offset: number; length: number; hex?: string }[];
 }
 
 export class IndexDamagedError extends Error {
@@ -75,7 +76,8 @@ export function parseIndexFile(data: Buffer, indexId: string): IndexedPack[] {
     const pack = packs[data.readUInt32LE(at + 32)];
     if (!pack) throw new IndexDamagedError('index entry names a pack that is not listed');
     pack.entries.push({
-      id: Buffer.from(data.subarray(at, at + 32)),
+      id: data.subarray(at, at + 32),
+      hex: data.toString('hex', at, at + 32),
       offset: data.readUInt32LE(at + 36),
       length: data.readUInt32LE(at + 40),
     });

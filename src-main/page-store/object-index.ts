@@ -145,9 +145,10 @@ export class ObjectIndex {
     if (this.packs.has(p.packId)) return;
     const info: PackInfo = { packId: p.packId, size: p.size, sizeOnDisk, entries: [] };
     for (const e of p.entries) {
-      const id = e.id.toString('hex');
-      const loc: Location = { packId: p.packId, offset: e.offset, length: e.length };
-      info.entries.push({ id, offset: e.offset, length: e.length });
+      const id = e.hex ?? e.id.toString('hex');
+      // One object serves as the pack's entry and as the object's location.
+      const loc = { id, packId: p.packId, offset: e.offset, length: e.length };
+      info.entries.push(loc);
       if (!this.locations.has(id)) this.locations.set(id, loc);
       else this.alternates.set(id, [...(this.alternates.get(id) ?? []), loc]);
     }

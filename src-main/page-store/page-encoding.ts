@@ -6,13 +6,16 @@ import type { StoredPages } from './store-writer';
 
 /** Pages per batch sent to an encoder thread. */
 const BATCH_PAGES = 256;
-/** Batches encoding at once; past this the oldest is awaited and written. */
-const MAX_IN_FLIGHT = 4;
 /**
- * Threads start once this many new pages were asked for: an incremental snapshot's few hundred
- * pages are compressed faster inline than a thread starts.
+ * Batches encoding at once; past this the oldest is awaited and written. Enough that the threads
+ * keep working while this one waits for a pack's fsync and read-back (with 4 they ran dry).
  */
-const POOL_AFTER_PAGES = 2 * BATCH_PAGES;
+const MAX_IN_FLIGHT = 12;
+/**
+ * Threads start with the first full batch: a point with fewer new pages than that is compressed
+ * here sooner than a thread starts.
+ */
+const POOL_AFTER_PAGES = BATCH_PAGES;
 
 const NO_DEPS: readonly string[] = [];
 
