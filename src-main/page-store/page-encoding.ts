@@ -52,6 +52,7 @@ export class PageEncoding {
   private readonly scheduled = new Map<string, PendingPage>();
   private pool: EncoderPool | null = null;
   private poolTried = false;
+  private closing = false;
   private asked = 0;
   private readonly pageSize: number;
 
@@ -113,11 +114,14 @@ export class PageEncoding {
       const bases = items.map((it) => it.base);
       done = this.pool.encode(pages, this.pageSize, bases).then(
         (encoded) => ({ encoded, inThread: true }),
-        () => ({ encoded: this.inline(items, true), inThread: false }),
+        // Once closing (the point failed), abandoned batches are not encoded again.
+        () => ({ encoded: this.closing ? [] : this.inline(items, true), inThread: false }),
       );
     } else {
       done = Promise.resolve({ encoded: this.inline(items), inThread: false });
     }
+    // Awaited in writeOldest; a batch left behind by a failed point must not be an unhandled rejection.
+    done.catch(() => undefined);
     this.queue.push({ items, done });
     while (this.queue.length > MAX_IN_FLIGHT) await this.writeOldest();
   }
@@ -129,6 +133,7 @@ export class PageEncoding {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     const pool = this.pool;
     this.pool = null;
     await pool?.close();

@@ -5,7 +5,7 @@ import { writeFileAtomicSync } from '../core/atomic-file';
 import { openRaw } from '../db/connection';
 import { dbFileIdentity } from '../continuous/file-identity';
 import { readWalHeader, scanCommits, type WalPosition } from '../continuous/wal-file';
-import { readWalIndexHeader } from '../continuous/wal-index';
+import { readWalIndexHeader, type WalIndexHeader } from '../continuous/wal-index';
 import type { LiveImage } from '../continuous/live-image';
 
 /**
@@ -45,13 +45,30 @@ function readRecord(storeDir: string): WalChangesRecord | null {
 }
 
 /**
+ * Whether every change since the fold is still in a WAL frame, by the WAL index header now. A
+ * checkpoint that copies frames raises nBackfill, and it stays raised until the WAL resets; a
+ * reset adds one to salt1 (SQLite's walRestartHdr). So either:
+ * - the WAL is the one we folded, with nothing more backfilled (frames appended after the fold
+ *   are all still only in the WAL); or
+ * - it was reset exactly once and nothing was backfilled since, and that reset came first: only
+ *   when the fold left frames (`backfilled` > 0) must the first write after it reset the WAL
+ *   (RESTART returned with no reader in the WAL). A fold of an empty WAL is followed by writes
+ *   under the same salts, which a checkpoint can copy and a later write can then reset: salt1 + 1
+ *   proves nothing there.
+ */
+export function walStillHoldsChanges(
+  r: Pick<WalChangesRecord, 'salt1' | 'salt2' | 'backfilled'>,
+  idx: WalIndexHeader,
+): boolean {
+  const sameWal = idx.salt1 === r.salt1 && idx.salt2 === r.salt2 && idx.nBackfill === r.backfilled;
+  const resetFirst = r.backfilled > 0 && idx.salt1 === (r.salt1 + 1) >>> 0 && idx.nBackfill === 0;
+  return sameWal || resetFirst;
+}
+
+/**
  * The pages that may differ from point `previousId` in the pinned image, or undefined when that
- * is not known for certain. Certain means the record counts from that point, the file is as the
- * fold left it, and no checkpoint copied anything since. A checkpoint raises nBackfill and keeps
- * it raised until the WAL resets; a reset adds one to salt1 (SQLite's walRestartHdr). So either
- * the WAL is the one we folded, with nothing more backfilled (frames after it were appended
- * because a reader kept it from resetting), or it was reset exactly once and nothing was
- * backfilled since. Either way every change since the fold is in a WAL frame.
+ * is not known for certain: the record counts from that point, the file is as the fold left it,
+ * and the WAL still holds every change since (walStillHoldsChanges).
  */
 export function changesSincePoint(
   storeDir: string,
@@ -61,9 +78,7 @@ export function changesSincePoint(
   const r = readRecord(storeDir);
   const idx = image.walIndex;
   if (!r || !idx || r.pointId !== previousId || image.fileIdentity !== r.identity) return undefined;
-  const sameWal = idx.salt1 === r.salt1 && idx.salt2 === r.salt2 && idx.nBackfill === r.backfilled;
-  const resetOnce = idx.salt1 === (r.salt1 + 1) >>> 0 && idx.nBackfill === 0;
-  if (!sameWal && !resetOnce) return undefined;
+  if (!walStillHoldsChanges(r, idx)) return undefined;
   return new Set([...r.pending, ...image.walPages]);
 }
 

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { lendLiveFds } from '../../src-main/continuous/held-fd';
 import { PageStore } from '../../src-main/page-store';
 import { createStorePoint } from '../../src-main/snapshots/store-create-job';
-import { walChangesFile } from '../../src-main/snapshots/wal-changes';
+import { walChangesFile, walStillHoldsChanges } from '../../src-main/snapshots/wal-changes';
+import { readWalIndexHeader } from '../../src-main/continuous/wal-index';
 import { tempDir } from '../helpers/temp-dir';
 import { seededRandom } from '../helpers/seeded-random';
 import { backupCopy, integrityCheck } from '../page-store/store-fixtures';
@@ -210,5 +211,69 @@ describe('snapshots that read only what the WAL says changed', () => {
     expect(tally.checkedBeside).toBeGreaterThan(tally.compared / 2);
     expect(integrityCheck(db)).toBe('ok');
     expect(fs.existsSync(walChangesFile(storeDir))).toBe(true);
+  });
+  it.skipIf(!hasSqlite3)('trust a WAL reset only after a fold that left frames, by the real WAL index', async () => {
+    // The file check alone would catch what follows on this filesystem (mtime in nanoseconds);
+    // the WAL rule must catch it too, for filesystems whose timestamps are coarse.
+    const dir = tempDir('strata-walchg-');
+    const db = path.join(dir, 'strata.db');
+    const storeDir = path.join(dir, 'backups', 'store');
+    fs.mkdirSync(storeDir, { recursive: true });
+    const x = new Database(db);
+    x.pragma('journal_mode = WAL');
+    x.pragma('wal_autocheckpoint = 0');
+    x.exec('CREATE TABLE t (v BLOB)');
+    x.exec('INSERT INTO t VALUES (randomblob(3000))');
+    const fold = (id: string) =>
+      createStorePoint(
+        {
+          op: 'store-create',
+          dbFile: db,
+          liveFds: lendLiveFds(db),
+          foldWal: true,
+          storeDir,
+          scratchDir: path.join(dir, 'scratch'),
+          id,
+          createdAt: '2026-12-01T12:00:00.000Z',
+          point: {
+            tier: 'manual',
+            label: null,
+            pinned: false,
+            appVersion: 'test',
+            sourceFile: db,
+            checkedAt: '2026-12-01T12:00:00.000Z',
+            startedAt: 0,
+          },
+        },
+        () => {},
+      );
+    const record = () => JSON.parse(fs.readFileSync(walChangesFile(storeDir), 'utf8'));
+    const header = () => readWalIndexHeader(`${db}-shm`)!;
+
+    // An empty WAL at the fold: the next writes keep its salts, a foreign checkpoint copies them,
+    // and a later write resets the WAL. salt1 is one higher and nothing is backfilled, yet the
+    // copied pages are in no frame any more.
+    x.pragma('wal_checkpoint(TRUNCATE)');
+    await fold('p0');
+    expect(record().backfilled).toBe(0);
+    x.exec('INSERT INTO t VALUES (randomblob(3000))');
+    sqlite3(db, 'PRAGMA wal_checkpoint(PASSIVE);');
+    x.exec('INSERT INTO t VALUES (1)');
+    const afterEmpty = header();
+    expect(afterEmpty.salt1).toBe((record().salt1 + 1) >>> 0);
+    expect(afterEmpty.nBackfill).toBe(0);
+    expect(walStillHoldsChanges(record(), afterEmpty)).toBe(false);
+
+    // A fold that left frames: the first write after it must reset the WAL, so a reset with
+    // nothing backfilled does mean every change since is in the new WAL.
+    x.exec('INSERT INTO t VALUES (randomblob(3000))');
+    await fold('p1');
+    expect(record().backfilled).toBeGreaterThan(0);
+    x.exec('INSERT INTO t VALUES (2)');
+    expect(walStillHoldsChanges(record(), header())).toBe(true);
+    // ...until a checkpoint copies something.
+    sqlite3(db, 'PRAGMA wal_checkpoint(PASSIVE);');
+    expect(walStillHoldsChanges(record(), header())).toBe(false);
+    x.close();
   });
 });
