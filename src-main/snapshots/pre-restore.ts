@@ -7,6 +7,8 @@ import type { SnapshotSidecar } from './sidecar';
 
 export interface PreRestorePoint {
   id: string;
+  /** The content fingerprint of the data it holds: the write checks the live data still has it. */
+  fingerprint: string;
 }
 
 /**
@@ -21,14 +23,14 @@ export async function storePreRestorePoint(
   point: { id: string; createdAt: number; restoredFrom: string },
 ): Promise<PreRestorePoint | null> {
   try {
-    await createNow({
+    const sidecar = await createNow({
       tier: 'pre-restore',
       id: point.id,
       createdAt: point.createdAt,
       label: `Before restoring ${point.restoredFrom}`,
       pinned: true,
     });
-    return { id: point.id };
+    return { id: point.id, fingerprint: sidecar.source.fingerprint };
   } catch (e) {
     ctx.opts.logger.warn('the pre-restore point could not be stored; the old database is kept aside instead', {
       error: (e as Error).message,
@@ -66,6 +68,9 @@ export async function storePendingPreRestores(
     const createdAt = parseSnapshotId(id)?.createdAt ?? ctx.opts.clock.now();
     const restoredFrom = history.find((r) => r.preRestoreSnapshotId === id)?.restoredFrom;
     try {
+      // A point of that id is older than the file (a restore that kept the data it replaced
+      // after storing its point, or a crash after storing the file): the file is what counts.
+      if (ctx.store.pages.has(id)) await ctx.store.remove(id);
       await createNow({
         tier: 'pre-restore',
         id,

@@ -3,7 +3,7 @@ import { StrataError, toErrorPayload } from '../core/errors';
 import { commitTempFileSync } from '../core/atomic-file';
 import { diskError } from '../core/write-all';
 import { APP_VERSION } from '../core/app-version';
-import { openRaw, type SqliteDatabase } from '../db/connection';
+import { openRaw } from '../db/connection';
 import { assertSchemaNotNewer, readSchemaVersion } from '../db/migrator';
 import { MIGRATIONS, type Migration } from '../db/migrations';
 import { checkIntegrity } from '../db/online-copy';
@@ -18,6 +18,7 @@ import {
   type RestoreJournal,
 } from './restore-journal';
 import { openCopyGate, waitToCommit, waitToCopy, type RestoreGate } from './restore-gate';
+import { copyDatabase, liveStillHolds } from './restore-copy';
 
 /** Work that runs inside the snapshot worker thread: a restore in two steps, prepare then apply. */
 
@@ -141,37 +142,21 @@ export interface ApplyRestoreJob {
   rollback: MaterialiseJob | null;
   /** Shared with the prepare job: copy once the file is final, commit once its checks passed. */
   gate?: RestoreGate;
+  /**
+   * The fingerprint of the live data its pre-restore point holds, and where to keep the old
+   * database aside instead. Once the write holds the live database's write lock, the live data
+   * is checked against it: if another program committed since the point, that commit would be
+   * overwritten and be in no point, so what is live then is copied aside (under the held lock)
+   * and becomes the pre-restore point in place of the stale one.
+   */
+  unchangedSince?: { fingerprint: string; pendingFile: string; pendingTempFile: string };
   busyTimeoutMs?: number;
 }
 
 export interface ApplyRestoreOutcome {
   keptOldDatabase: boolean;
-}
-
-/** Copies every page in one backup step: one read (or write) transaction, so no restarts. */
-const ALL_PAGES = 0x7fffffff;
-
-async function copyDatabase(
-  from: SqliteDatabase,
-  to: string,
-  onProgress?: (done: number, total: number) => void,
-  beforeCommit?: () => void,
-) {
-  let first = true;
-  await from.backup(to, {
-    progress: ({ totalPages, remainingPages }) => {
-      onProgress?.(totalPages - remainingPages, totalPages);
-      if (!beforeCommit) return ALL_PAGES;
-      // The first step only took the locks. Copy all but one page: the step that copies the last
-      // one commits, so it waits for the checks (an abort thrown here rolls the copy back).
-      if (first) {
-        first = false;
-        return Math.max(0, remainingPages - 1);
-      }
-      beforeCommit();
-      return ALL_PAGES;
-    },
-  });
+  /** The live data moved after the stored pre-restore point: the kept file replaces that point. */
+  replacesStoredPoint: boolean;
 }
 
 /**
@@ -186,21 +171,36 @@ export async function applyRestore(job: ApplyRestoreJob, progress: Progress): Pr
   const busyTimeoutMs = job.busyTimeoutMs ?? 15_000;
   writeRestoreJournal(backupsDir, journal);
   let keptOldDatabase = false;
-  if (journal.pendingFile && journal.pendingTempFile && fs.existsSync(dbFile)) {
+  let replacesStoredPoint = false;
+  let current = journal;
+  const keepOldAside = async (pendingTempFile: string, pendingFile: string) => {
     progress('keep-old', 0, 1);
     const live = openRaw(dbFile);
     try {
       live.pragma(`busy_timeout = ${busyTimeoutMs}`);
-      await copyDatabase(live, journal.pendingTempFile, (d, t) => progress('keep-old', d, t));
+      await copyDatabase(live, pendingTempFile, (d, t) => progress('keep-old', d, t));
     } catch (e) {
       throw diskError(e);
     } finally {
       live.close();
     }
-    fs.rmSync(`${journal.pendingTempFile}-journal`, { force: true });
-    commitTempFileSync(journal.pendingTempFile, journal.pendingFile);
+    fs.rmSync(`${pendingTempFile}-journal`, { force: true });
+    commitTempFileSync(pendingTempFile, pendingFile);
     keptOldDatabase = true;
-  }
+  };
+  if (journal.pendingFile && journal.pendingTempFile && fs.existsSync(dbFile))
+    await keepOldAside(journal.pendingTempFile, journal.pendingFile);
+  const expected = job.unchangedSince;
+  const onLocked = expected
+    ? async () => {
+        if (keptOldDatabase || liveStillHolds(dbFile, expected.fingerprint)) return;
+        // Reading goes on under our write lock: this is exactly what the write replaces.
+        await keepOldAside(expected.pendingTempFile, expected.pendingFile);
+        current = { ...journal, pendingFile: expected.pendingFile, pendingTempFile: expected.pendingTempFile };
+        writeRestoreJournal(backupsDir, current);
+        replacesStoredPoint = true;
+      }
+    : undefined;
   if (job.gate) waitToCopy(job.gate);
   const gate = job.gate;
   const beforeCommit = gate ? () => waitToCommit(gate) : undefined;
@@ -211,7 +211,7 @@ export async function applyRestore(job: ApplyRestoreJob, progress: Progress): Pr
     for (let attempt = 1; ; attempt++) {
       progress('write', 0, 1);
       try {
-        await copyDatabase(source, dbFile, (d, t) => progress('write', d, t), beforeCommit);
+        await copyDatabase(source, dbFile, (d, t) => progress('write', d, t), beforeCommit, onLocked);
       } catch (e) {
         throw diskError(e);
       }
@@ -233,7 +233,7 @@ export async function applyRestore(job: ApplyRestoreJob, progress: Progress): Pr
     const problems = checkIntegrity(live, 'quick_check');
     if (problems.length) {
       // Never report success over a damaged result: put the old content back the same way.
-      await putOldDataBack(job, keptOldDatabase, progress);
+      await putOldDataBack(job, keptOldDatabase ? current.pendingFile : null, replacesStoredPoint, progress);
       throw new StrataError(
         'restore_failed',
         `The restored database failed quick_check, so the previous data was put back: ${problems.slice(0, 3).join('; ')}`,
@@ -249,25 +249,32 @@ export async function applyRestore(job: ApplyRestoreJob, progress: Progress): Pr
     live.close();
   }
   removeWithJournalFiles(journal.tempFile);
-  finishRestoreJournal(backupsDir, journal);
-  return { keptOldDatabase };
+  finishRestoreJournal(backupsDir, current);
+  return { keptOldDatabase, replacesStoredPoint };
 }
 
 /**
  * Copies the old data back over a restored result that failed quick_check: from the kept file,
  * or from the pre-restore point, materialised and checked (hashes, integrity_check, counts) first.
  */
-async function putOldDataBack(job: ApplyRestoreJob, keptOldDatabase: boolean, progress: Progress): Promise<void> {
-  let oldFile: string | null = keptOldDatabase ? job.journal.pendingFile : null;
-  if (job.rollback) {
+async function putOldDataBack(
+  job: ApplyRestoreJob,
+  keptFile: string | null,
+  keptIsNewer: boolean,
+  progress: Progress,
+): Promise<void> {
+  let oldFile: string | null = keptFile;
+  // A file kept aside under the write's lock is newer than the stored point: it is what was replaced.
+  const rollback = keptIsNewer ? null : job.rollback;
+  if (rollback) {
     progress('roll-back', 0, 1);
-    const outcome = await materialiseSnapshot({ ...job.rollback, keep: true }, progress);
+    const outcome = await materialiseSnapshot({ ...rollback, keep: true }, progress);
     if (!outcome.ok)
       throw new StrataError(
         'restore_failed',
         `The restored database failed quick_check, and the pre-restore snapshot ${job.journal.preRestoreSnapshotId} could not be read back to put the previous data in place (${outcome.problems.slice(0, 3).join('; ')}). Restore it once the cause is fixed.`,
       );
-    oldFile = job.rollback.outFile;
+    oldFile = rollback.outFile;
   }
   if (!oldFile) return;
   try {
@@ -278,6 +285,6 @@ async function putOldDataBack(job: ApplyRestoreJob, keptOldDatabase: boolean, pr
       old.close();
     }
   } finally {
-    if (job.rollback) removeWithJournalFiles(job.rollback.outFile);
+    if (rollback) removeWithJournalFiles(rollback.outFile);
   }
 }

@@ -128,6 +128,15 @@ export async function restoreSnapshot(
           startedAt: new Date(preRestoreAt).toISOString(),
           undo,
         };
+        // If another program commits after the stored point, the write keeps what it replaces here.
+        const keepAside =
+          stored && preRestoreId
+            ? {
+                fingerprint: stored.fingerprint,
+                pendingFile: store.pendingPathFor(preRestoreId),
+                pendingTempFile: tempPathFor(store.pendingPathFor(preRestoreId)),
+              }
+            : null;
         const rollback =
           stored && rollbackFile
             ? { ...materialiseJobFor(store.get(stored.id), rollbackFile, true), scratch: true }
@@ -136,11 +145,20 @@ export async function restoreSnapshot(
         const [prep, applied] = await Promise.allSettled([
           prepared,
           runSnapshotJob(
-            { op: 'restore-apply', dbFile, backupsDir: opts.backupsDir, journal, rollback, gate },
+            {
+              op: 'restore-apply',
+              dbFile,
+              backupsDir: opts.backupsDir,
+              journal,
+              rollback,
+              gate,
+              ...(keepAside ? { unchangedSince: keepAside } : {}),
+            },
             progress,
           ),
         ]);
         removeWithJournalFiles(journal.pendingTempFile);
+        removeWithJournalFiles(keepAside?.pendingTempFile ?? null);
         // Settle the journal now, as the next start would: the live file says whether it committed.
         if (
           applied.status === 'rejected' &&
@@ -155,7 +173,12 @@ export async function restoreSnapshot(
         );
         if (applied.status === 'rejected') throw applied.reason;
         resolvedAt = prep.value.materialised.resolved?.at ?? null;
-        if (pendingFile) deps.completePendingPreRestores();
+        if (applied.value.replacesStoredPoint && stored) {
+          // The data replaced was kept under the write's lock: it becomes the pre-restore point.
+          await discardPreRestorePoint(ctx, stored.id);
+          stored = null;
+        }
+        if (pendingFile || applied.value.keptOldDatabase) deps.completePendingPreRestores();
         const result: RestoreResult = {
           restoredFrom: id,
           ...(resolvedAt !== null ? { resolvedAt: new Date(resolvedAt).toISOString() } : {}),

@@ -85,7 +85,9 @@ describe('the host and stalled requests', () => {
     );
     expect(received).toBe('');
     // The partial file is removed as the aborted stream unwinds, just after the close.
-    await expect.poll(() => fs.readdirSync(transfersDir()).filter((f) => f.includes('stalled'))).toEqual([]);
+    await expect
+      .poll(() => fs.readdirSync(transfersDir()).filter((f) => f.includes('stalled')), { timeout: 30_000 })
+      .toEqual([]);
   });
 
   it('still answers an operation that runs longer than the idle limit once its body is in', async () => {

@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src-main/core/logger';
+import { summarizeDatabase } from '../../src-main/db/online-copy';
 import { newRestoreGate, openCopyGate, settleRestoreGate } from '../../src-main/snapshots/restore-gate';
 import {
   readRestoreHistory,
@@ -121,5 +123,71 @@ describe('the restore gate', () => {
     expect(reopened.pragma('journal_mode', { simple: true }), 'the live database stays in WAL mode').toBe('wal');
     reopened.close();
     expect(readRestoreHistory(backupsDir).map((r) => r.restoredFrom)).toEqual(['a prepared file']);
+  }, 120_000);
+  it.skipIf(spawnSync('sqlite3', ['-version']).status !== 0)(
+    'keeps what it replaces when another program committed after the pre-restore point, under its own lock',
+    async () => {
+      const { dir, dbFile, backupsDir, journal, tempFile } = await preparedFolder(33);
+      const expected = contentHash(tempFile);
+      // What the pre-restore point held, then a commit by a real second process after it.
+      const probe = new Database(dbFile, { readonly: true });
+      const pointFingerprint = summarizeDatabase(probe).fingerprint;
+      probe.close();
+      const r = spawnSync('sqlite3', [
+        '-cmd',
+        '.timeout 5000',
+        dbFile,
+        "UPDATE sessions SET title = 'written meanwhile' WHERE rowid = 1;",
+      ]);
+      expect(r.status).toBe(0);
+      const replaced = contentHash(dbFile);
+      const pendingFile = path.join(backupsDir, 'snapshots', 'p.pending.db');
+      fs.mkdirSync(path.dirname(pendingFile), { recursive: true });
+      const gate = newRestoreGate();
+      const applying = runSnapshotJob({
+        op: 'restore-apply',
+        dbFile,
+        backupsDir,
+        journal,
+        rollback: null,
+        gate,
+        unchangedSince: { fingerprint: pointFingerprint, pendingFile, pendingTempFile: `${pendingFile}.tmp` },
+      });
+      openCopyGate(gate);
+      settleRestoreGate(gate, true);
+      const outcome = await applying;
+      expect(outcome).toEqual({ keptOldDatabase: true, replacesStoredPoint: true });
+      // The other program's commit is in the kept file, and the restore went in whole.
+      expect(contentHash(pendingFile)).toBe(replaced);
+      expect(contentHash(dbFile)).toBe(expected);
+      expect(integrityCheck(dbFile)).toEqual(['ok']);
+      expect(readRestoreHistory(backupsDir).map((h) => h.restoredFrom)).toEqual(['a prepared file']);
+      expect(fs.existsSync(path.join(dir, 'backups', 'restore-journal.json'))).toBe(false);
+    },
+    120_000,
+  );
+
+  it('goes straight on when the live data is still what the pre-restore point holds', async () => {
+    const { dbFile, backupsDir, journal, tempFile } = await preparedFolder(34);
+    const expected = contentHash(tempFile);
+    const probe = new Database(dbFile, { readonly: true });
+    const pointFingerprint = summarizeDatabase(probe).fingerprint;
+    probe.close();
+    const pendingFile = path.join(backupsDir, 'snapshots', 'p.pending.db');
+    const gate = newRestoreGate();
+    const applying = runSnapshotJob({
+      op: 'restore-apply',
+      dbFile,
+      backupsDir,
+      journal,
+      rollback: null,
+      gate,
+      unchangedSince: { fingerprint: pointFingerprint, pendingFile, pendingTempFile: `${pendingFile}.tmp` },
+    });
+    openCopyGate(gate);
+    settleRestoreGate(gate, true);
+    expect(await applying).toEqual({ keptOldDatabase: false, replacesStoredPoint: false });
+    expect(fs.existsSync(pendingFile)).toBe(false);
+    expect(contentHash(dbFile)).toBe(expected);
   }, 120_000);
 });
