@@ -4,7 +4,7 @@ import { readFully } from '../page-store/durable-write';
 import { pageSizeFromHeader, type PageSource } from '../page-store/page-source';
 import { heldFd } from './held-fd';
 import { readFramePage, readWalHeader, scanCommits, type WalPosition } from './wal-file';
-import { readWalIndexHeader, type WalIndexHeader } from './wal-index';
+import { readWalIndexHeader, sameWalIndex, type WalIndexHeader } from './wal-index';
 import { dbFileIdentity } from './file-identity';
 
 /**
@@ -46,10 +46,6 @@ export class ImageMovedError extends Error {}
 
 const READ_AHEAD_PAGES = 256;
 
-function sameHeader(a: WalIndexHeader | null, b: WalIndexHeader | null): boolean {
-  return !!a && !!b && a.mxFrame === b.mxFrame && a.salt1 === b.salt1 && a.salt2 === b.salt2;
-}
-
 function tryOpen(dbFile: string, busyTimeoutMs: number): LiveImage {
   const db = openRaw(dbFile, { readonly: true });
   const fds: number[] = [];
@@ -76,7 +72,8 @@ function tryOpen(dbFile: string, busyTimeoutMs: number): LiveImage {
     db.prepare('SELECT count(*) FROM sqlite_master').get();
     const after = readWalIndexHeader(`${dbFile}-shm`);
     const noWal = !before && !after && walIsEmpty(dbFile);
-    if (!noWal && !sameHeader(before, after)) throw new ImageMovedError('A commit landed while the image was pinned.');
+    if (!noWal && !sameWalIndex(before, after))
+      throw new ImageMovedError('A commit landed while the image was pinned.');
     const idx: WalIndexHeader = after ?? { mxFrame: 0, nPage: 0, salt1: 0, salt2: 0, nBackfill: 0 };
     const pageCount = db.pragma('page_count', { simple: true }) as number;
     const dbFd = heldFd(dbFile);

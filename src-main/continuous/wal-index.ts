@@ -20,6 +20,11 @@ export interface WalIndexHeader {
 const HDR_BYTES = 48;
 const CKPT_INFO_AT = 2 * HDR_BYTES;
 
+/** The same committed frame and salts: a read transaction begun under either sees the same image. */
+export function sameWalIndex(a: WalIndexHeader | null, b: WalIndexHeader | null): boolean {
+  return !!a && !!b && a.mxFrame === b.mxFrame && a.salt1 === b.salt1 && a.salt2 === b.salt2;
+}
+
 export function readWalIndexHeader(shmFile: string): WalIndexHeader | null {
   const fd = heldFd(shmFile);
   if (fd === null) return null;

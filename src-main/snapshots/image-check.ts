@@ -2,16 +2,12 @@ import { Worker } from 'node:worker_threads';
 import { workerScriptPath } from '../core/worker-path';
 import { openRaw } from '../db/connection';
 import { checkIntegrity, summarizeDatabase, type DatabaseSummary } from '../db/online-copy';
-import { readWalIndexHeader, type WalIndexHeader } from '../continuous/wal-index';
+import { readWalIndexHeader, sameWalIndex, type WalIndexHeader } from '../continuous/wal-index';
 
 /** What the check thread answers: the check and counts of the image, or that it could not pin it. */
 export type ImageCheckReply =
   | { ok: true; problems: string[]; summary: DatabaseSummary }
   | { ok: false; reason: 'moved' | 'failed'; message?: string };
-
-function same(a: WalIndexHeader | null, b: WalIndexHeader): boolean {
-  return !!a && a.mxFrame === b.mxFrame && a.salt1 === b.salt1 && a.salt2 === b.salt2;
-}
 
 /**
  * quick_check and the counts of the very image a snapshot stores, on a second connection, so they
@@ -29,7 +25,7 @@ export function checkImage(dbFile: string, at: WalIndexHeader, busyTimeoutMs: nu
     db.exec('BEGIN');
     db.prepare('SELECT count(*) FROM sqlite_master').get();
     const after = readWalIndexHeader(`${dbFile}-shm`);
-    if (!same(before, at) || !same(after, at)) return { ok: false, reason: 'moved' };
+    if (!sameWalIndex(before, at) || !sameWalIndex(after, at)) return { ok: false, reason: 'moved' };
     const problems = checkIntegrity(db, 'quick_check');
     return { ok: true, problems, summary: summarizeDatabase(db) };
   } finally {

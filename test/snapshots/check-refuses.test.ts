@@ -6,8 +6,8 @@ import { lendLiveFds } from '../../src-main/continuous/held-fd';
 import { readWalIndexHeader } from '../../src-main/continuous/wal-index';
 import { PageStore } from '../../src-main/page-store';
 import { checkImage } from '../../src-main/snapshots/image-check';
-import { createStorePoint } from '../../src-main/snapshots/store-create-job';
 import { tempDir } from '../helpers/temp-dir';
+import { storeLivePoint } from '../helpers/store-point';
 
 /**
  * A snapshot is checked: quick_check runs on the very image stored (beside the storing, in its
@@ -38,31 +38,10 @@ function damagedDatabase(): { dir: string; db: string } {
   return { dir, db };
 }
 
-async function snapshot(dir: string, db: string) {
+function snapshot(dir: string, db: string) {
   const storeDir = path.join(dir, 'backups', 'store');
   fs.mkdirSync(storeDir, { recursive: true });
-  const run = createStorePoint(
-    {
-      op: 'store-create',
-      dbFile: db,
-      liveFds: lendLiveFds(db),
-      foldWal: false,
-      storeDir,
-      scratchDir: path.join(dir, 'scratch'),
-      id: 'p1',
-      createdAt: '2026-12-01T12:00:00.000Z',
-      point: {
-        tier: 'manual',
-        label: null,
-        pinned: false,
-        appVersion: 'test',
-        sourceFile: db,
-        checkedAt: '2026-12-01T12:00:00.000Z',
-        startedAt: 0,
-      },
-    },
-    () => {},
-  );
+  const run = storeLivePoint(db, storeDir, 'p1', { foldWal: false });
   return { run, store: () => PageStore.open(storeDir) };
 }
 
@@ -73,7 +52,7 @@ describe('a snapshot of a damaged database', () => {
       const w = walInUse ? new Database(db) : null;
       w?.pragma('wal_autocheckpoint = 0');
       w?.prepare('INSERT INTO other (x) VALUES (1)').run();
-      const { run, store } = await snapshot(dir, db);
+      const { run, store } = snapshot(dir, db);
       await expect(run).rejects.toMatchObject({ code: 'snapshot_check_failed' });
       expect(store().listManifests().manifests).toEqual([]);
       w?.close();

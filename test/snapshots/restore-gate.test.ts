@@ -86,6 +86,33 @@ async function copyUnderway(dbFile: string, applying: Promise<unknown>): Promise
   throw new Error('the write ended before it held the database');
 }
 
+/** The content fingerprint a pre-restore point of the live data would carry. */
+function fingerprintOf(dbFile: string): string {
+  const probe = new Database(dbFile, { readonly: true });
+  try {
+    return summarizeDatabase(probe).fingerprint;
+  } finally {
+    probe.close();
+  }
+}
+
+/** The write of a restore whose pre-restore point holds `fingerprint`, gates open. */
+function applyAfterPoint(f: Awaited<ReturnType<typeof preparedFolder>>, fingerprint: string, pendingFile: string) {
+  const gate = newRestoreGate();
+  const applying = runSnapshotJob({
+    op: 'restore-apply',
+    dbFile: f.dbFile,
+    backupsDir: f.backupsDir,
+    journal: f.journal,
+    rollback: null,
+    gate,
+    unchangedSince: { fingerprint, pendingFile, pendingTempFile: `${pendingFile}.tmp` },
+  });
+  openCopyGate(gate);
+  settleRestoreGate(gate, true);
+  return applying;
+}
+
 describe('the restore gate', () => {
   it('an abort while the write is copying rolls the copy back: the live database is exactly as it was', async () => {
     const { dbFile, backupsDir, journal } = await preparedFolder(31);
@@ -127,12 +154,11 @@ describe('the restore gate', () => {
   it.skipIf(spawnSync('sqlite3', ['-version']).status !== 0)(
     'keeps what it replaces when another program committed after the pre-restore point, under its own lock',
     async () => {
-      const { dir, dbFile, backupsDir, journal, tempFile } = await preparedFolder(33);
+      const folder = await preparedFolder(33);
+      const { dir, dbFile, backupsDir, tempFile } = folder;
       const expected = contentHash(tempFile);
       // What the pre-restore point held, then a commit by a real second process after it.
-      const probe = new Database(dbFile, { readonly: true });
-      const pointFingerprint = summarizeDatabase(probe).fingerprint;
-      probe.close();
+      const pointFingerprint = fingerprintOf(dbFile);
       const r = spawnSync('sqlite3', [
         '-cmd',
         '.timeout 5000',
@@ -143,18 +169,7 @@ describe('the restore gate', () => {
       const replaced = contentHash(dbFile);
       const pendingFile = path.join(backupsDir, 'snapshots', 'p.pending.db');
       fs.mkdirSync(path.dirname(pendingFile), { recursive: true });
-      const gate = newRestoreGate();
-      const applying = runSnapshotJob({
-        op: 'restore-apply',
-        dbFile,
-        backupsDir,
-        journal,
-        rollback: null,
-        gate,
-        unchangedSince: { fingerprint: pointFingerprint, pendingFile, pendingTempFile: `${pendingFile}.tmp` },
-      });
-      openCopyGate(gate);
-      settleRestoreGate(gate, true);
+      const applying = applyAfterPoint(folder, pointFingerprint, pendingFile);
       const outcome = await applying;
       expect(outcome).toEqual({ keptOldDatabase: true, replacesStoredPoint: true });
       // The other program's commit is in the kept file, and the restore went in whole.
@@ -168,26 +183,12 @@ describe('the restore gate', () => {
   );
 
   it('goes straight on when the live data is still what the pre-restore point holds', async () => {
-    const { dbFile, backupsDir, journal, tempFile } = await preparedFolder(34);
-    const expected = contentHash(tempFile);
-    const probe = new Database(dbFile, { readonly: true });
-    const pointFingerprint = summarizeDatabase(probe).fingerprint;
-    probe.close();
-    const pendingFile = path.join(backupsDir, 'snapshots', 'p.pending.db');
-    const gate = newRestoreGate();
-    const applying = runSnapshotJob({
-      op: 'restore-apply',
-      dbFile,
-      backupsDir,
-      journal,
-      rollback: null,
-      gate,
-      unchangedSince: { fingerprint: pointFingerprint, pendingFile, pendingTempFile: `${pendingFile}.tmp` },
-    });
-    openCopyGate(gate);
-    settleRestoreGate(gate, true);
+    const folder = await preparedFolder(34);
+    const expected = contentHash(folder.tempFile);
+    const pendingFile = path.join(folder.backupsDir, 'snapshots', 'p.pending.db');
+    const applying = applyAfterPoint(folder, fingerprintOf(folder.dbFile), pendingFile);
     expect(await applying).toEqual({ keptOldDatabase: false, replacesStoredPoint: false });
     expect(fs.existsSync(pendingFile)).toBe(false);
-    expect(contentHash(dbFile)).toBe(expected);
+    expect(contentHash(folder.dbFile)).toBe(expected);
   }, 120_000);
 });

@@ -3,12 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { lendLiveFds } from '../../src-main/continuous/held-fd';
 import { PageStore } from '../../src-main/page-store';
-import { createStorePoint } from '../../src-main/snapshots/store-create-job';
 import { walChangesFile, walStillHoldsChanges } from '../../src-main/snapshots/wal-changes';
 import { readWalIndexHeader } from '../../src-main/continuous/wal-index';
 import { tempDir } from '../helpers/temp-dir';
+import { storeLivePoint, walDatabase } from '../helpers/store-point';
 import { seededRandom } from '../helpers/seeded-random';
 import { backupCopy, integrityCheck } from '../page-store/store-fixtures';
 
@@ -70,12 +69,7 @@ async function expectPointIsDatabase(store: PageStore, id: string, db: string, d
 describe('snapshots that read only what the WAL says changed', () => {
   it.skipIf(!hasSqlite3)('are page for page the database, under foreign writes, checkpoints and readers', async () => {
     const dir = tempDir('strata-walchg-');
-    const db = path.join(dir, 'strata.db');
-    const storeDir = path.join(dir, 'backups', 'store');
-    fs.mkdirSync(storeDir, { recursive: true });
-    const w = new Database(db);
-    w.pragma('journal_mode = WAL');
-    w.pragma('wal_autocheckpoint = 0');
+    const { db, storeDir, conn: w } = walDatabase(dir);
     w.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
     const rand = seededRandom(5);
     const blob = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(rand() * 8)));
@@ -110,30 +104,13 @@ describe('snapshots that read only what the WAL says changed', () => {
 
     const snapshot = async (whileStoring?: () => void) => {
       const id = `p${String(n++).padStart(3, '0')}`;
-      const out = await createStorePoint(
-        {
-          op: 'store-create',
-          dbFile: db,
-          liveFds: lendLiveFds(db),
-          foldWal: true,
-          storeDir,
-          scratchDir: path.join(dir, 'scratch'),
-          id,
-          createdAt: new Date(Date.UTC(2026, 11, 1, 12, 0, n)).toISOString(),
-          point: {
-            tier: 'manual',
-            label: null,
-            pinned: false,
-            appVersion: 'test',
-            sourceFile: db,
-            checkedAt: new Date().toISOString(),
-            startedAt: Date.now(),
-          },
-        },
-        (phase) => {
+      const out = await storeLivePoint(db, storeDir, id, {
+        foldWal: true,
+        createdAt: new Date(Date.UTC(2026, 11, 1, 12, 0, n)).toISOString(),
+        onPhase: (phase) => {
           if (phase === 'commit') whileStoring?.();
         },
-      );
+      });
       tally.points++;
       if (out.checkedBeside) tally.checkedBeside++;
       if (out.pagesHashed < out.summary.pageCount) tally.fromWal++;
@@ -215,38 +192,10 @@ describe('snapshots that read only what the WAL says changed', () => {
   it.skipIf(!hasSqlite3)('trust a WAL reset only after a fold that left frames, by the real WAL index', async () => {
     // The file check alone would catch what follows on this filesystem (mtime in nanoseconds);
     // the WAL rule must catch it too, for filesystems whose timestamps are coarse.
-    const dir = tempDir('strata-walchg-');
-    const db = path.join(dir, 'strata.db');
-    const storeDir = path.join(dir, 'backups', 'store');
-    fs.mkdirSync(storeDir, { recursive: true });
-    const x = new Database(db);
-    x.pragma('journal_mode = WAL');
-    x.pragma('wal_autocheckpoint = 0');
+    const { db, storeDir, conn: x } = walDatabase(tempDir('strata-walchg-'));
     x.exec('CREATE TABLE t (v BLOB)');
     x.exec('INSERT INTO t VALUES (randomblob(3000))');
-    const fold = (id: string) =>
-      createStorePoint(
-        {
-          op: 'store-create',
-          dbFile: db,
-          liveFds: lendLiveFds(db),
-          foldWal: true,
-          storeDir,
-          scratchDir: path.join(dir, 'scratch'),
-          id,
-          createdAt: '2026-12-01T12:00:00.000Z',
-          point: {
-            tier: 'manual',
-            label: null,
-            pinned: false,
-            appVersion: 'test',
-            sourceFile: db,
-            checkedAt: '2026-12-01T12:00:00.000Z',
-            startedAt: 0,
-          },
-        },
-        () => {},
-      );
+    const fold = (id: string) => storeLivePoint(db, storeDir, id, { foldWal: true });
     const record = () => JSON.parse(fs.readFileSync(walChangesFile(storeDir), 'utf8'));
     const header = () => readWalIndexHeader(`${db}-shm`)!;
 
