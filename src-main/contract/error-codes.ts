@@ -53,6 +53,7 @@ export const ERROR_CODES = [
   'store_damaged',
   'store_busy',
   'corrupt_snapshot',
+  'already_exists',
   'snapshot_check_failed',
   'copy_changed',
   'drill_failed',

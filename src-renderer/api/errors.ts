@@ -72,6 +72,7 @@ const NEXT_STEPS: Record<ErrorCode, string> = {
   interrupted: 'That background work was stopped so a restore or quit could go ahead; it runs again on its own.',
   store_damaged:
     'Part of the backup store cannot be read, so nothing was deleted. Run a full verify to see which points are affected.',
+  already_exists: 'A backup file of that name already exists; nothing was replaced. Try again.',
   store_busy: 'Another Strata window or command is changing the backups right now. Try again in a moment.',
   restore_failed:
     'The restore did not hold up when it was checked, so your previous data was put back. Try another backup.',
