@@ -15,7 +15,7 @@ import { exchange, statusError, type HttpReply } from './http';
 import { keyOf, listingPlan, nameOfKey } from './layout';
 import { RemoteError, scrub } from './remote-error';
 import type { RemoteCapabilities, RemoteEnv } from './remote-env';
-import { checkRange, checkedSize, lastModified, sliceRange } from './replies';
+import { checkRange, sliceRange } from './replies';
 import { withRetries } from './retry';
 import { ServerClock } from './server-clock';
 import { PROPFIND_BODY, parseMultistatus, type DavEntry } from './webdav-xml';
@@ -89,13 +89,9 @@ export class WebDavBackend implements Backend {
         }
         if (reply.status !== 201 && reply.status !== 204 && reply.status !== 200) throw this.failure(reply, what);
       });
-      const size = await this.retrying(what, async () => {
-        const reply = await this.request('HEAD', temp, {}, undefined, what);
-        if (reply.status !== 200) throw this.failure(reply, what);
-        return checkedSize(reply, what);
-      });
+      const size = (await this.propstat(temp, what))?.size ?? null;
       if (size !== body.length) {
-        throw new RemoteError('upload_unverified', `${what}: the server holds ${size} bytes after ${body.length} were sent.`, {
+        throw new RemoteError('upload_unverified', `${what}: the server holds ${size ?? 'no'} bytes after ${body.length} were sent.`, {
           retry: 'final',
         });
       }
@@ -139,12 +135,22 @@ export class WebDavBackend implements Backend {
   async stat(h: Handle): Promise<FileInfo | null> {
     const key = keyOf(h);
     const what = `Looking up ${key}`;
-    return this.retrying(what, async () => {
-      const reply = await this.request('HEAD', key, {}, undefined, what);
-      if (reply.status === 404) return null;
-      if (reply.status !== 200) throw this.failure(reply, what);
-      return { name: h.name, size: checkedSize(reply, what), modifiedAt: lastModified(reply) };
-    });
+    const e = await this.propstat(key, what);
+    return e ? { name: h.name, size: e.size, modifiedAt: e.modifiedAt } : null;
+  }
+
+  /**
+   * One file's size and time by PROPFIND (depth 0): HEAD would do, but Apache sends no
+   * `Content-Length` for an empty file. Null when there is no such file.
+   */
+  private async propstat(key: string, what: string): Promise<{ size: number; modifiedAt: Date | null } | null> {
+    const entries = await this.propfind(key, '0', what);
+    const e = entries.find((x) => !x.collection);
+    if (!e) return null;
+    if (e.size === null) {
+      throw new RemoteError('bad_response', `${what}: the server gave no size.`, { retry: 'final', status: 207 });
+    }
+    return { size: e.size, modifiedAt: e.modifiedAt };
   }
 
   async *list(kind: HandleKind, options: ListOptions = {}): AsyncIterable<FileInfo> {
@@ -154,7 +160,7 @@ export class WebDavBackend implements Backend {
     const queue: { folder: string; level: number }[] = [{ folder: plan.folder, level: 0 }];
     while (queue.length) {
       const { folder, level } = queue.shift()!;
-      for (const e of await this.propfind(folder)) {
+      for (const e of await this.propfind(folder, '1', `Listing ${folder || '/'}`)) {
         if (!e.path.startsWith(basePath)) continue;
         const key = e.path.slice(basePath.length);
         if (e.collection) {
@@ -185,14 +191,13 @@ export class WebDavBackend implements Backend {
     // Nothing held: connections belong to the transport.
   }
 
-  /** The members of a folder (PROPFIND, depth 1); a missing folder has none. */
-  private async propfind(folder: string): Promise<DavEntry[]> {
-    const what = `Listing ${folder || '/'}`;
+  /** A folder and its members (depth 1) or one file (depth 0); nothing there gives none. */
+  private async propfind(key: string, depth: '0' | '1', what: string): Promise<DavEntry[]> {
     return this.retrying(what, async () => {
       const reply = await this.request(
         'PROPFIND',
-        folder,
-        { depth: '1', 'content-type': 'application/xml; charset=utf-8' },
+        key,
+        { depth, 'content-type': 'application/xml; charset=utf-8' },
         Buffer.from(PROPFIND_BODY),
         what,
       );
