@@ -107,15 +107,32 @@ export class S3Backend implements Backend {
     };
     if (options.ifAbsent) headers['if-none-match'] = '*';
     const what = `Upload of ${key}`;
-    await withRetries(
-      this.o.env,
-      what,
-      async () => {
-        const reply = await this.request('PUT', key, headers, body, what);
-        if (reply.status !== 200 && reply.status !== 201) throw this.failure(reply, what);
-      },
-      (e) => this.learnSkew(e),
-    );
+    let torn = false;
+    try {
+      await withRetries(
+        this.o.env,
+        what,
+        async () => {
+          let reply: HttpReply;
+          try {
+            reply = await this.request('PUT', key, headers, body, what);
+          } catch (e) {
+            torn = true;
+            throw e;
+          }
+          // Refused as existing after a torn try: on a server that honours If-None-Match but
+          // stores uploads as they stream, the "existing" file may be our own torn one.
+          if (reply.status === 412 && torn && (await this.removeTorn(h, body.length))) {
+            throw new RemoteError('remote_unavailable', `${what}: a torn earlier try was removed.`, { retry: 'transient' });
+          }
+          if (reply.status !== 200 && reply.status !== 201) throw this.failure(reply, what);
+        },
+        (e) => this.learnSkew(e),
+      );
+    } catch (e) {
+      if (torn) await this.removeTorn(h, body.length).catch(() => false);
+      throw e;
+    }
     // s3rver and some clones check neither checksum: see that the server holds that many bytes.
     const info = await this.stat(h);
     if (!info || info.size !== body.length) {
@@ -125,6 +142,22 @@ export class S3Backend implements Backend {
         { retry: 'final' },
       );
     }
+  }
+
+  /**
+   * After an upload whose connection broke: S3 itself never shows a torn PUT, but S3 clones that
+   * write uploads as they stream (s3rver does) leave the first part under the final name. An
+   * immutable file under our name with another size than we sent is that torn part (names are
+   * content hashes or carry a random part), so it is removed; anything of the right size, and
+   * any replaceable kind, is left alone. True when something was removed.
+   */
+  private async removeTorn(h: Handle, size: number): Promise<boolean> {
+    if (this.replaceable(h.kind)) return false;
+    const info = await this.stat(h);
+    if (!info || info.size === size) return false;
+    this.o.env.logger.warn(`Upload of ${keyOf(h)}: removing a torn copy of ${info.size} bytes the server kept`);
+    await this.remove(h);
+    return true;
   }
 
   async load(h: Handle, range?: ByteRange): Promise<Buffer> {

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Transport } from '../../src-main/remotes/remote-env';
+import { startApache, type DavServer } from '../helpers/servers/apache';
+import { apacheAvailability, s3rverAvailability } from '../helpers/servers/availability';
+import { FaultProxy } from '../helpers/servers/fault-proxy';
+import { davBackend, mkcol, nodeFetch, s3Backend } from '../helpers/servers/remote-targets';
+import { startS3rver, type S3Server } from '../helpers/servers/s3rver';
+import { seededRandom } from '../helpers/seeded-random';
+
+const TWENTY_MINUTES = 20 * 60_000;
+const lines: string[] = [];
+const logger = {
+  debug: (m: string, c?: object) => void lines.push(m + JSON.stringify(c ?? {})),
+  info: (m: string, c?: object) => void lines.push(m + JSON.stringify(c ?? {})),
+  warn: (m: string, c?: object) => void lines.push(m + JSON.stringify(c ?? {})),
+  error: (m: string, c?: object) => void lines.push(m + JSON.stringify(c ?? {})),
+};
+const quick = { random: seededRandom(7), sleep: async () => undefined, logger };
+
+/** A transport that records every URL it is asked for, then uses Node's fetch. */
+function counting(): { transport: Transport; seen: string[] } {
+  const seen: string[] = [];
+  return { seen, transport: (url, init) => (seen.push(`${init.method} ${url}`), nodeFetch(url, init)) };
+}
+
+const s3rver = s3rverAvailability();
+describe.skipIf(s3rver.missing)(`S3 clock, transport and secrets ${s3rver.missing ?? ''}`, () => {
+  let s3: S3Server;
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    s3 = await startS3rver();
+    proxy = await FaultProxy.start(s3.endpoint);
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await s3?.stop();
+  });
+
+  it("a clock 20 minutes off is refused by the server (RequestTimeTooSkewed), then signed with the server's time", async () => {
+    const { transport, seen } = counting();
+    // This machine's clock runs 20 minutes ahead of the server's; s3rver refuses over 15.
+    const b = s3Backend(s3, 'skew/', { ...quick, transport, now: () => Date.now() + TWENTY_MINUTES });
+    await b.save({ kind: 'device', name: 'laptop' }, Buffer.from('{}'));
+    expect(seen.filter((s) => s.startsWith('PUT'))).toHaveLength(2);
+    expect(b.serverClock.offsetMs).not.toBeNull();
+    expect(Math.abs(b.serverClock.offsetMs! + TWENTY_MINUTES)).toBeLessThan(60_000);
+    // Later requests are signed with the server's time at once.
+    seen.length = 0;
+    expect((await b.load({ kind: 'device', name: 'laptop' })).toString()).toBe('{}');
+    expect(seen).toHaveLength(1);
+    expect(Math.abs(b.serverClock.now().getTime() - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('every request goes through the injected transport', async () => {
+    const { transport, seen } = counting();
+    const b = s3Backend(s3, 'transport/', { ...quick, transport });
+    await b.save({ kind: 'config', name: 'c' }, Buffer.from('{}'));
+    await b.load({ kind: 'config', name: 'c' });
+    for await (const _ of b.list('config'));
+    await b.remove({ kind: 'config', name: 'c' });
+    expect(seen.map((s) => s.split(' ')[0])).toEqual(['PUT', 'HEAD', 'GET', 'GET', 'DELETE']);
+  });
+
+  it('no error message, log line or description holds the secret or session token', async () => {
+    const secret = 'SeCrEt-19a-wJalrXUtnFEMI/K7MDENG';
+    const token = 'SessionToken-19a-abcdefgh';
+    lines.length = 0;
+    const messages: string[] = [];
+    const b = new (await import('../../src-main/remotes/s3-backend')).S3Backend({
+      endpoint: proxy.origin,
+      bucket: s3.bucket,
+      prefix: 'secrets/',
+      region: s3.region,
+      pathStyle: true,
+      credentials: async () => ({ accessKeyId: s3.accessKeyId, secretAccessKey: secret, sessionToken: token }),
+      env: (await import('../../src-main/remotes/remote-env')).remoteEnv({ transport: nodeFetch, ...quick }),
+    });
+    // A hostile or careless server that echoes credentials in its error message.
+    const echo = `<Error><Code>AccessDenied</Code><Message>bad key ${secret} token ${token}</Message></Error>`;
+    proxy.script(
+      { method: 'PUT', times: 2, action: { type: 'status', status: 503, body: echo.replace('AccessDenied', 'SlowDown') } },
+      { method: 'PUT', times: 1, action: { type: 'status', status: 403, body: echo } },
+      { method: 'GET', times: 5, action: { type: 'status', status: 500, body: echo.replace('AccessDenied', 'InternalError') } },
+      { method: 'HEAD', times: 1, action: { type: 'status', status: 401 } },
+    );
+    for (const op of [
+      () => b.save({ kind: 'pack', name: 'ab'.repeat(32) }, Buffer.from('x')),
+      () => b.load({ kind: 'pack', name: 'ab'.repeat(32) }),
+      () => b.stat({ kind: 'pack', name: 'ab'.repeat(32) }),
+    ]) {
+      const e = await op().then(
+        () => null,
+        (x: Error) => x,
+      );
+      expect(e).not.toBeNull();
+      messages.push(e!.message, String(e), JSON.stringify(e));
+    }
+    proxy.clear();
+    const all = [...messages, ...lines, JSON.stringify(b.description)].join('\n');
+    expect(lines.length).toBeGreaterThan(3);
+    expect(all).toContain('[redacted]');
+    expect(all).not.toContain(secret);
+    expect(all).not.toContain(token);
+  });
+});
+
+const apache = apacheAvailability();
+describe.skipIf(apache.missing)(`WebDAV clock and secrets ${apache.missing ?? ''}`, () => {
+  let dav: DavServer;
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    dav = await startApache();
+    proxy = await FaultProxy.start(new URL(dav.url).origin);
+    await mkcol(dav, 'clock/');
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await dav?.stop();
+  });
+
+  it("learns a server clock 20 minutes off from its replies' Date header", async () => {
+    const b = davBackend(dav, 'clock/', quick, { url: proxy.via(dav.url) });
+    proxy.script({ times: Infinity, action: { type: 'clock', offsetMs: TWENTY_MINUTES } });
+    await b.save({ kind: 'lock', name: 'host-1-abc' }, Buffer.from('{}'));
+    proxy.clear();
+    expect(Math.abs(b.serverClock.offsetMs! - TWENTY_MINUTES)).toBeLessThan(5_000);
+    expect(Math.abs(b.serverClock.now().getTime() - (Date.now() + TWENTY_MINUTES))).toBeLessThan(5_000);
+  });
+
+  it('a wrong password is remote_auth after one request; neither it nor the Basic header shows anywhere', async () => {
+    lines.length = 0;
+    const { transport, seen } = counting();
+    const password = 'wrong-Pa55word-19a';
+    const b = davBackend(dav, 'clock/', { ...quick, transport }, { password });
+    const e = await b.save({ kind: 'pack', name: 'cd'.repeat(32) }, Buffer.from('x')).catch((x: Error) => x);
+    expect(e).toMatchObject({ code: 'remote_auth' });
+    expect(seen).toHaveLength(1);
+    const basic = Buffer.from(`${dav.user}:${password}`).toString('base64');
+    const all = [String(e), JSON.stringify(e), ...lines, JSON.stringify(b.description)].join('\n');
+    expect(all).not.toContain(password);
+    expect(all).not.toContain(basic);
+  });
+});
