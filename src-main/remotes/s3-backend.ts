@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import { AwsV4Signer } from 'aws4fetch';
 import { StrataError } from '../core/errors';
 import {
   REPLACEABLE_KINDS,
@@ -18,6 +17,7 @@ import { RemoteError, scrub } from './remote-error';
 import type { RemoteCapabilities, RemoteEnv } from './remote-env';
 import { withRetries } from './retry';
 import { parseErrorReply, parseListPage } from './s3-xml';
+import { signS3 } from './s3-sign';
 import { ServerClock } from './server-clock';
 import { checkRange, checkedSize, lastModified, sliceRange } from './replies';
 
@@ -117,7 +117,8 @@ export class S3Backend implements Backend {
           try {
             reply = await this.request('PUT', key, headers, body, what);
           } catch (e) {
-            torn = true;
+            // Refused connections sent nothing; anything else may have sent part of the body.
+            if (!(e instanceof RemoteError && e.code === 'offline')) torn = true;
             throw e;
           }
           // Refused as existing after a torn try: on a server that honours If-None-Match but
@@ -274,23 +275,9 @@ export class S3Backend implements Backend {
       this.base,
     );
     if (query) url.search = query.toString();
-    const datetime = this.serverClock.signingTime().toISOString().replace(/[:-]|\.\d{3}/g, '');
-    const signed = await new AwsV4Signer({
-      method,
-      url: url.toString(),
-      headers,
-      body: undefined,
-      accessKeyId: creds.accessKeyId,
-      secretAccessKey: creds.secretAccessKey,
-      sessionToken: creds.sessionToken,
-      service: 's3',
-      region: this.o.region,
-      datetime,
-    }).sign();
-    const plain: Record<string, string> = {};
-    signed.headers.forEach((v, k) => (plain[k] = v));
+    const signed = await signS3(method, url, headers, creds, this.o.region, this.serverClock.signingTime());
     try {
-      return await exchange(this.o.env, this.serverClock, { method, url: signed.url.toString(), headers: plain, body }, what, expectBytes);
+      return await exchange(this.o.env, this.serverClock, { method, url: signed.url, headers: signed.headers, body }, what, expectBytes);
     } catch (e) {
       throw this.clean(e);
     }

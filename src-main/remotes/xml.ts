@@ -23,14 +23,14 @@ export function parseXml(xml: string): XmlElement {
   let count = 0;
   let failure: Error | null = null;
   parser.onerror = (e) => {
-    failure = e;
+    failure ??= e;
   };
   parser.ondoctype = () => {
-    failure = new Error('XML with a DOCTYPE is refused');
+    failure ??= new Error('XML with a DOCTYPE is refused');
   };
   parser.onopentag = (node) => {
     if (++count > MAX_ELEMENTS || stack.length > MAX_DEPTH) {
-      failure = new Error('XML too large or too deep');
+      failure ??= new Error('XML too large or too deep');
       return;
     }
     const colon = node.name.indexOf(':');

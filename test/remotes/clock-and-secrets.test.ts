@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Transport } from '../../src-main/remotes/remote-env';
 import { startApache, type DavServer } from '../helpers/servers/apache';
@@ -5,7 +6,7 @@ import { apacheAvailability, s3rverAvailability } from '../helpers/servers/avail
 import { FaultProxy } from '../helpers/servers/fault-proxy';
 import { davBackend, mkcol, nodeFetch, s3Backend } from '../helpers/servers/remote-targets';
 import { startS3rver, type S3Server } from '../helpers/servers/s3rver';
-import { seededRandom } from '../helpers/seeded-random';
+import { seededBytes, seededRandom } from '../helpers/seeded-random';
 
 const TWENTY_MINUTES = 20 * 60_000;
 const lines: string[] = [];
@@ -51,14 +52,29 @@ describe.skipIf(s3rver.missing)(`S3 clock, transport and secrets ${s3rver.missin
     expect(Math.abs(b.serverClock.now().getTime() - Date.now())).toBeLessThan(60_000);
   });
 
-  it('every request goes through the injected transport', async () => {
-    const { transport, seen } = counting();
+  it('every request goes through the injected transport; each PUT carries its checksums, immutable ones If-None-Match', async () => {
+    const seen: string[] = [];
+    const puts: Record<string, string>[] = [];
+    const transport: Transport = (url, init) => {
+      seen.push(`${init.method} ${url}`);
+      if (init.method === 'PUT') puts.push(init.headers as Record<string, string>);
+      return nodeFetch(url, init);
+    };
     const b = s3Backend(s3, 'transport/', { ...quick, transport });
     await b.save({ kind: 'config', name: 'c' }, Buffer.from('{}'));
     await b.load({ kind: 'config', name: 'c' });
     for await (const _ of b.list('config'));
     await b.remove({ kind: 'config', name: 'c' });
     expect(seen.map((s) => s.split(' ')[0])).toEqual(['PUT', 'HEAD', 'GET', 'GET', 'DELETE']);
+    const body = seededBytes(3, 10_000);
+    await b.save({ kind: 'pack', name: 'ef'.repeat(32) }, body);
+    const [config, pack] = puts;
+    expect(config!['if-none-match']).toBeUndefined();
+    expect(pack!['if-none-match']).toBe('*');
+    expect(pack!['content-md5']).toBe(crypto.createHash('md5').update(body).digest('base64'));
+    expect(pack!['x-amz-checksum-sha256']).toBe(crypto.createHash('sha256').update(body).digest('base64'));
+    expect(pack!['x-amz-content-sha256']).toBe(crypto.createHash('sha256').update(body).digest('hex'));
+    expect(pack!.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=S3RVER\/\d{8}\/us-east-1\/s3\/aws4_request, /);
   });
 
   it('no error message, log line or description holds the secret or session token', async () => {
