@@ -99,15 +99,17 @@ export class S3Backend implements Backend {
     if (!options.ifAbsent && !this.replaceable(h.kind)) options = { ifAbsent: true };
     const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const sha256 = crypto.createHash('sha256').update(body).digest();
+    const md5 = crypto.createHash('md5').update(body).digest();
     const headers: Record<string, string> = {
       'content-type': 'application/octet-stream',
-      'content-md5': crypto.createHash('md5').update(body).digest('base64'),
+      'content-md5': md5.toString('base64'),
       'x-amz-checksum-sha256': sha256.toString('base64'),
       'x-amz-content-sha256': sha256.toString('hex'),
     };
     if (options.ifAbsent) headers['if-none-match'] = '*';
     const what = `Upload of ${key}`;
     let torn = false;
+    let etag: string | null = null;
     try {
       await withRetries(
         this.o.env,
@@ -127,6 +129,7 @@ export class S3Backend implements Backend {
             throw new RemoteError('remote_unavailable', `${what}: a torn earlier try was removed.`, { retry: 'transient' });
           }
           if (reply.status !== 200 && reply.status !== 201) throw this.failure(reply, what);
+          etag = reply.headers.get('etag');
         },
         (e) => this.learnSkew(e),
       );
@@ -134,7 +137,16 @@ export class S3Backend implements Backend {
       if (torn) await this.removeTorn(h, body.length).catch(() => false);
       throw e;
     }
-    // s3rver and some clones check neither checksum: see that the server holds that many bytes.
+    // s3rver and some clones check neither checksum, so check after the fact. A single PUT's
+    // ETag is the MD5 of the bytes the server stored (unless the bucket encrypts with KMS): equal
+    // to ours, nothing more is needed; different, the upload is bad. Otherwise HEAD for the size.
+    const stored = /^"?([0-9a-f]{32})"?$/.exec(etag ?? '')?.[1];
+    if (stored === md5.toString('hex')) return;
+    if (stored) {
+      throw new RemoteError('upload_unverified', `${what}: the server stored other bytes than were sent (its MD5 differs).`, {
+        retry: 'final',
+      });
+    }
     const info = await this.stat(h);
     if (!info || info.size !== body.length) {
       throw new RemoteError(

@@ -65,7 +65,8 @@ describe.skipIf(s3rver.missing)(`S3 clock, transport and secrets ${s3rver.missin
     await b.load({ kind: 'config', name: 'c' });
     for await (const _ of b.list('config'));
     await b.remove({ kind: 'config', name: 'c' });
-    expect(seen.map((s) => s.split(' ')[0])).toEqual(['PUT', 'HEAD', 'GET', 'GET', 'DELETE']);
+    // The PUT's ETag (the MD5 of what s3rver stored) verified it: no HEAD needed.
+    expect(seen.map((s) => s.split(' ')[0])).toEqual(['PUT', 'GET', 'GET', 'DELETE']);
     const body = seededBytes(3, 10_000);
     await b.save({ kind: 'pack', name: 'ef'.repeat(32) }, body);
     const [config, pack] = puts;
@@ -75,6 +76,28 @@ describe.skipIf(s3rver.missing)(`S3 clock, transport and secrets ${s3rver.missin
     expect(pack!['x-amz-checksum-sha256']).toBe(crypto.createHash('sha256').update(body).digest('base64'));
     expect(pack!['x-amz-content-sha256']).toBe(crypto.createHash('sha256').update(body).digest('hex'));
     expect(pack!.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=S3RVER\/\d{8}\/us-east-1\/s3\/aws4_request, /);
+  });
+
+  it('an upload is verified by its ETag, or by a HEAD for its size when the ETag is no MD5', async () => {
+    const { transport, seen } = counting();
+    const b = s3Backend(s3, 'verify/', { ...quick, transport }, { endpoint: proxy.origin });
+    proxy.script({ method: 'PUT', action: { type: 'reply-header', name: 'etag', value: '"0123456789abcdef0123456789abcdef"' } });
+    await expect(b.save({ kind: 'pack', name: '12'.repeat(32) }, Buffer.from('pack'))).rejects.toMatchObject({
+      code: 'upload_unverified',
+    });
+    seen.length = 0;
+    proxy.script({ method: 'PUT', action: { type: 'reply-header', name: 'etag', value: '"kms-encrypted-etag-1"' } });
+    await b.save({ kind: 'pack', name: '34'.repeat(32) }, Buffer.from('pack'));
+    expect(seen.map((s) => s.split(' ')[0])).toEqual(['PUT', 'HEAD']);
+    // The HEAD says the server holds fewer bytes than were sent.
+    proxy.script(
+      { method: 'PUT', action: { type: 'reply-header', name: 'etag', value: null } },
+      { method: 'HEAD', action: { type: 'reply-header', name: 'content-length', value: '3' } },
+    );
+    await expect(b.save({ kind: 'pack', name: '56'.repeat(32) }, Buffer.from('pack'))).rejects.toMatchObject({
+      code: 'upload_unverified',
+    });
+    proxy.clear();
   });
 
   it('no error message, log line or description holds the secret or session token', async () => {

@@ -18,7 +18,9 @@ export type FaultAction =
   /** Wait this long before passing the request on (the client's timeout should fire first). */
   | { type: 'slow'; delayMs: number }
   /** Pass on, but with the reply's `Date` header moved by this much (a server clock that is off). */
-  | { type: 'clock'; offsetMs: number };
+  | { type: 'clock'; offsetMs: number }
+  /** Pass on, with one reply header replaced (or removed, with null). */
+  | { type: 'reply-header'; name: string; value: string | null };
 
 export interface Fault {
   method?: string;
@@ -133,6 +135,10 @@ export class FaultProxy {
       const headers = { ...up.headers };
       if (action?.type === 'clock' && typeof headers.date === 'string') {
         headers.date = new Date(Date.parse(headers.date) + action.offsetMs).toUTCString();
+      }
+      if (action?.type === 'reply-header') {
+        if (action.value === null) delete headers[action.name];
+        else headers[action.name] = action.value;
       }
       res.writeHead(up.statusCode ?? 502, headers);
       if (action?.type === 'truncate-download') {
