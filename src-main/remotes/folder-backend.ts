@@ -1,182 +1,111 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fsyncDirSync } from '../core/atomic-file';
 import { StrataError } from '../core/errors';
-import {
-  REPLACEABLE_KINDS,
-  type Backend,
-  type BackendDescription,
-  type ByteRange,
-  type FileInfo,
-  type Handle,
-  type HandleKind,
-  type ListOptions,
-  type SaveOptions,
+import type {
+  Backend,
+  BackendDescription,
+  ByteRange,
+  FileInfo,
+  Handle,
+  HandleKind,
+  ListOptions,
+  SaveOptions,
 } from '../repository/backend';
-import { keyOf, listingPlan, nameOfKey } from './layout';
+import { writeFileAtomic } from '../repository/durable-write';
+import { LocalBackend } from '../repository/local-backend';
+import { isConflictCopy, keyOf } from './layout';
 import { RemoteError } from './remote-error';
 import type { RemoteCapabilities } from './remote-env';
-import { checkRange } from './replies';
 
-/** The file every mirror folder carries at its root; without it the folder is not "there". */
-export const FOLDER_MARKER = 'strata-remote.json';
+/**
+ * The file every mirror folder carries at its root; without it the folder is not "there". Its
+ * name ends in no kind's suffix, so no listing ever takes it for a store file.
+ */
+export const FOLDER_MARKER = 'strata-mirror.marker';
 
 /** Errors that mean the drive or share went away under us rather than a file being missing. */
 const GONE = new Set(['EIO', 'ENODEV', 'ENXIO', 'ESTALE', 'ENOTCONN', 'EHOSTDOWN', 'ENOMEDIUM', 'EREMOTEIO']);
 
 /**
  * A store in a mirror folder: an external drive, or a folder a sync tool (Dropbox, Syncthing,
- * Nextcloud) copies elsewhere. The same layout as the local store. The folder's root must hold
- * `strata-remote.json`: a drive that is unplugged leaves either no root or an empty mount point,
- * and both are `offline`, never an empty store (an empty store would look like every point was
- * lost, and a writer would start filling the mount point on the internal disk).
- *
- * Writes are temp file, fsync, then a hard link to the final name (which fails if the name
- * exists, so immutable files are never replaced) or a rename for replaceable kinds, then an
- * fsync of the folder. Drives without hard links (FAT, exFAT) fall back to look-then-rename.
+ * Nextcloud) copies elsewhere. The local store's own backend (durable writes, link-if-absent,
+ * the same layout and listing) with what a folder that comes and goes needs on top:
+ * - the folder's root must hold `strata-mirror.marker`: an unplugged drive leaves either no root
+ *   or an empty mount point, and both are `offline`, never an empty store (an empty store would
+ *   look like every point was lost, and a writer would start filling the mount point on the
+ *   internal disk);
+ * - sync tools' conflict copies are never listed;
+ * - a drive that fails mid-way (EIO, ENODEV, a stale network share) is `offline`, a full one
+ *   `remote_full`.
  */
 export class FolderBackend implements Backend {
   readonly description: BackendDescription;
-  readonly capabilities: RemoteCapabilities = {
-    ifAbsent: 'enforced',
-    atomicReplace: true,
-    rangeReads: true,
-    serverTime: false,
-  };
+  readonly honoursIfAbsent = true;
+  readonly capabilities: RemoteCapabilities = { atomicReplace: true, rangeReads: true, serverTime: false };
+  private readonly local: LocalBackend;
+
   private constructor(private readonly root: string) {
+    this.local = new LocalBackend(root);
     this.description = { type: 'folder', root };
   }
 
   /**
    * Opens a mirror folder. With `create`, an absent or empty folder becomes one (its marker is
-   * written); without it, a folder lacking the marker is `offline`.
+   * written); a folder holding other files is refused. Without `create`, a folder lacking the
+   * marker is `offline`.
    */
   static async open(root: string, options: { create?: boolean } = {}): Promise<FolderBackend> {
     const abs = path.resolve(root);
-    const b = new FolderBackend(abs);
-    if (options.create && !fs.existsSync(path.join(abs, FOLDER_MARKER))) {
+    const marker = path.join(abs, FOLDER_MARKER);
+    if (options.create && !fs.existsSync(marker)) {
       fs.mkdirSync(abs, { recursive: true, mode: 0o700 });
-      const entries = fs.readdirSync(abs).filter((n) => !n.startsWith('.'));
-      if (entries.length > 0) {
+      if (fs.readdirSync(abs).some((n) => !n.startsWith('.'))) {
         throw new StrataError(
           'data_folder_not_empty',
           'That folder already holds other files. Pick an empty folder for the off-site copy.',
         );
       }
-      const marker = JSON.stringify({ v: 1, kind: 'strata-mirror-folder', createdAt: new Date().toISOString() });
-      await b.write(path.join(abs, FOLDER_MARKER), Buffer.from(marker), true);
+      const text = JSON.stringify({ v: 1, kind: 'strata-mirror-folder', createdAt: new Date().toISOString() });
+      await writeFileAtomic(marker, Buffer.from(text), { noReplace: true });
     }
+    const b = new FolderBackend(abs);
     await b.present();
     return b;
   }
 
   replaceable(kind: HandleKind): boolean {
-    return REPLACEABLE_KINDS.has(kind);
+    return this.local.replaceable(kind);
   }
 
-  async save(h: Handle, data: Uint8Array, options: SaveOptions = {}): Promise<void> {
-    const file = this.file(h);
-    await this.guard(h, async () => {
-      await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-      await this.write(file, data, !!options.ifAbsent || !this.replaceable(h.kind));
-    });
+  save(h: Handle, data: Uint8Array, options?: SaveOptions): Promise<void> {
+    return this.guard(h, () => this.local.save(h, data, options));
   }
 
-  async load(h: Handle, range?: ByteRange): Promise<Buffer> {
-    if (range) checkRange(range);
-    const file = this.file(h);
-    return this.guard(h, async () => {
-      if (!range) return fs.promises.readFile(file);
-      const fh = await fs.promises.open(file, 'r');
-      try {
-        const size = (await fh.stat()).size;
-        if (range.offset > size || (range.offset === size && range.length > 0)) {
-          throw new StrataError('invalid_input', `Download of ${keyOf(h)}: the range lies past the end of the file.`);
-        }
-        const out = Buffer.alloc(Math.min(range.length, size - range.offset));
-        let done = 0;
-        while (done < out.length) {
-          const { bytesRead } = await fh.read(out, done, out.length - done, range.offset + done);
-          if (bytesRead === 0) break;
-          done += bytesRead;
-        }
-        return out.subarray(0, done);
-      } finally {
-        await fh.close();
-      }
-    });
+  load(h: Handle, range?: ByteRange): Promise<Buffer> {
+    return this.guard(h, () => this.local.load(h, range));
   }
 
-  async stat(h: Handle): Promise<FileInfo | null> {
-    const file = this.file(h);
-    return this.guard(h, async () => {
-      try {
-        const st = await fs.promises.stat(file);
-        return st.isFile() ? { name: h.name, size: st.size, modifiedAt: st.mtime } : null;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw e;
-      }
-    });
+  stat(h: Handle): Promise<FileInfo | null> {
+    return this.guard(h, () => this.local.stat(h));
   }
 
-  async *list(kind: HandleKind, options: ListOptions = {}): AsyncIterable<FileInfo> {
-    const plan = listingPlan(kind, options.prefix);
+  remove(h: Handle): Promise<void> {
+    return this.guard(h, () => this.local.remove(h));
+  }
+
+  async *list(kind: HandleKind, options?: ListOptions): AsyncIterable<FileInfo> {
     await this.present();
-    const queue: { folder: string; level: number }[] = [{ folder: plan.folder, level: 0 }];
-    while (queue.length) {
-      const { folder, level } = queue.shift()!;
-      let entries: fs.Dirent[];
-      try {
-        entries = await fs.promises.readdir(path.join(this.root, folder), { withFileTypes: true });
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') {
-          await this.present();
-          continue;
-        }
-        throw this.mapError(e, `Listing ${folder}`);
-      }
-      const files: FileInfo[] = [];
-      for (const d of entries) {
-        // Temp files, hidden files and sync tools' own folders (.stfolder, .dropbox.cache).
-        if (d.name.startsWith('.')) continue;
-        const key = `${folder}${d.name}`;
-        if (d.isDirectory()) {
-          const sub = `${key}/`;
-          if (level < plan.depth && (sub.startsWith(plan.keyPrefix) || plan.keyPrefix.startsWith(sub))) {
-            queue.push({ folder: sub, level: level + 1 });
-          }
-          continue;
-        }
-        if (!d.isFile() || !key.startsWith(plan.keyPrefix)) continue;
-        const name = nameOfKey(kind, key);
-        if (name === null) continue;
-        try {
-          const st = await fs.promises.stat(path.join(this.root, key));
-          files.push({ name, size: st.size, modifiedAt: st.mtime });
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw this.mapError(e, `Listing ${folder}`);
-        }
-      }
-      yield* files;
+    try {
+      for await (const f of this.local.list(kind, options)) if (!isConflictCopy(f.name)) yield f;
+    } catch (e) {
+      throw await this.mapError(e, `Listing ${kind}`);
     }
-  }
-
-  async remove(h: Handle): Promise<void> {
-    const file = this.file(h);
-    await this.guard(h, async () => {
-      await fs.promises.rm(file, { force: true });
-      fsyncDirSync(path.dirname(file));
-    });
+    // A folder that vanished mid-listing listed as empty; say offline instead.
+    await this.present();
   }
 
   async close(): Promise<void> {
-    // Nothing held between calls.
-  }
-
-  private file(h: Handle): string {
-    return path.join(this.root, ...keyOf(h).split('/'));
+    await this.local.close();
   }
 
   /** Fails with `offline` unless the root and its marker are there. */
@@ -192,75 +121,29 @@ export class FolderBackend implements Backend {
     }
   }
 
-  /** Runs a file operation; a missing marker turns any failure into `offline`. */
+  /** Runs a file operation when the folder is there; a failure is mapped for a drive. */
   private async guard<T>(h: Handle, op: () => Promise<T>): Promise<T> {
+    keyOf(h); // a bad name is invalid_input before the folder is even looked at
     await this.present();
     try {
       return await op();
     } catch (e) {
-      if (e instanceof StrataError) throw e;
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') {
-        await this.present();
-        throw new StrataError('not_found', `${keyOf(h)} is not in the mirror folder.`);
-      }
-      throw this.mapError(e, keyOf(h));
+      throw await this.mapError(e, keyOf(h));
     }
   }
 
-  private mapError(e: unknown, what: string): Error {
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (GONE.has(code)) {
-      return new RemoteError('offline', `${what}: the mirror folder went away (${code}).`, { retry: 'final' });
+  private async mapError(e: unknown, what: string): Promise<unknown> {
+    if (e instanceof RemoteError) return e;
+    const code = (e as NodeJS.ErrnoException).code ?? (e instanceof StrataError ? e.code : '');
+    // A file missing because the whole folder went away is offline, not not_found.
+    if (code === 'not_found' || code === 'ENOENT') {
+      await this.present();
+      return e;
     }
-    if (code === 'ENOSPC' || code === 'EDQUOT') {
+    if (GONE.has(code)) return new RemoteError('offline', `${what}: the mirror folder went away (${code}).`, { retry: 'final' });
+    if (code === 'disk_full' || code === 'ENOSPC' || code === 'EDQUOT') {
       return new RemoteError('remote_full', `${what}: the mirror folder's drive is full.`, { retry: 'final' });
     }
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-      return new StrataError('permission_denied', `${what}: Strata may not write to the mirror folder (${code}).`);
-    }
-    return e instanceof Error ? e : new Error(String(e));
+    return e;
   }
-
-  /** Temp file, fsync, then link (only if absent) or rename, then fsync the folder. */
-  private async write(file: string, data: Uint8Array, ifAbsent: boolean): Promise<void> {
-    const dir = path.dirname(file);
-    const temp = path.join(dir, `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
-    const fh = await fs.promises.open(temp, 'wx', 0o600);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } catch (e) {
-      await fh.close().catch(() => undefined);
-      await fs.promises.rm(temp, { force: true });
-      throw e;
-    }
-    await fh.close();
-    try {
-      if (ifAbsent) await this.linkIfAbsent(temp, file);
-      else await fs.promises.rename(temp, file);
-    } finally {
-      await fs.promises.rm(temp, { force: true });
-    }
-    fsyncDirSync(dir);
-  }
-
-  private async linkIfAbsent(temp: string, file: string): Promise<void> {
-    try {
-      await fs.promises.link(temp, file);
-      return;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw alreadyExists(file, this.root);
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
-    }
-    // No hard links on this drive: look, then rename (a race with another writer of the same
-    // content-named file is harmless: both hold the same bytes).
-    if (fs.existsSync(file)) throw alreadyExists(file, this.root);
-    await fs.promises.rename(temp, file);
-  }
-}
-
-function alreadyExists(file: string, root: string): StrataError {
-  return new StrataError('already_exists', `${path.relative(root, file)} already exists in the mirror folder.`);
 }

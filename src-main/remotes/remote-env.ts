@@ -63,16 +63,11 @@ export function remoteEnv(input: RemoteEnvInput): RemoteEnv {
 }
 
 /**
- * What a caller may rely on from one remote, beyond the `Backend` interface. The replication
- * engine reads these instead of asking which server it talks to.
+ * What a caller may rely on from one remote, beyond the `Backend` interface (whose
+ * `honoursIfAbsent` says whether "only if absent" is enforced). The replication engine reads
+ * these instead of asking which server it talks to.
  */
 export interface RemoteCapabilities {
-  /**
-   * `enforced`: saving with `ifAbsent` over an existing file fails with `already_exists` on
-   * every server of this type (a folder, WebDAV's MOVE with `Overwrite: F`).
-   * `best-effort`: sent, but some servers ignore it (S3: s3rver and older S3 clones).
-   */
-  ifAbsent: 'enforced' | 'best-effort';
   /** Replacing a file never leaves its name missing for a moment. */
   atomicReplace: boolean;
   /** `load` with a range fetches only those bytes. */

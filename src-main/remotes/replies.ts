@@ -26,9 +26,9 @@ export function lastModified(reply: HttpReply): Date | null {
 }
 
 /**
- * The bytes of `range` from a range GET. A 206 must start where asked (its `Content-Range`) and
- * hold the asked length, or end the file early; a server that ignores ranges answers 200 with
- * the whole file, and the range is cut from it. A range that starts past the end is an error.
+ * The bytes of `range` from a range GET, read like `pread` (the `Backend` rule). A 206 must
+ * start where asked (its `Content-Range`) and hold the asked length, or end where the file ends;
+ * a server that ignores ranges answers 200 with the whole file, and the range is cut from it.
  */
 export function sliceRange(reply: HttpReply, range: ByteRange, what: string): Buffer {
   if (reply.status === 206) {
@@ -45,8 +45,5 @@ export function sliceRange(reply: HttpReply, range: ByteRange, what: string): Bu
     }
     return reply.body;
   }
-  if (range.offset > reply.body.length || (range.offset === reply.body.length && range.length > 0)) {
-    throw new StrataError('invalid_input', `${what}: the range lies past the end of the file.`);
-  }
-  return reply.body.subarray(range.offset, range.offset + range.length);
+  return reply.body.subarray(Math.min(range.offset, reply.body.length), range.offset + range.length);
 }

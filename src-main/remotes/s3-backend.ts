@@ -53,8 +53,12 @@ const EMPTY_SHA256 = crypto.createHash('sha256').update('').digest('hex');
  */
 export class S3Backend implements Backend {
   readonly description: BackendDescription;
+  /**
+   * AWS S3 honours `If-None-Match: *` (since 2024) and so do some clones, but s3rver and older
+   * clones ignore it; without probing the server, assume it is not enforced.
+   */
+  readonly honoursIfAbsent = false;
   readonly capabilities: RemoteCapabilities = {
-    ifAbsent: 'best-effort',
     atomicReplace: true,
     rangeReads: true,
     serverTime: true,
@@ -187,9 +191,8 @@ export class S3Backend implements Backend {
       what,
       async () => {
         const reply = await this.request('GET', key, headers, undefined, what, range?.length ?? 4 << 20);
-        if (range && reply.status === 416) {
-          throw new StrataError('invalid_input', `${what}: the range lies past the end of the file.`);
-        }
+        // A range that starts at or past the end (or any range of an empty file) reads nothing.
+        if (range && reply.status === 416) return Buffer.alloc(0);
         if (reply.status !== 200 && reply.status !== 206) throw this.failure(reply, what);
         return range ? sliceRange(reply, range, what) : reply.body;
       },

@@ -38,8 +38,9 @@ export interface WebDavOptions {
  */
 export class WebDavBackend implements Backend {
   readonly description: BackendDescription;
+  /** MOVE with `Overwrite: F` refuses an existing name on Apache and rclone alike. */
+  readonly honoursIfAbsent = true;
   readonly capabilities: RemoteCapabilities = {
-    ifAbsent: 'enforced',
     // MOVE with Overwrite: T deletes then renames on some servers.
     atomicReplace: false,
     rangeReads: true,
@@ -124,9 +125,8 @@ export class WebDavBackend implements Backend {
     if (range) headers.range = `bytes=${range.offset}-${range.offset + range.length - 1}`;
     return this.retrying(what, async () => {
       const reply = await this.request('GET', key, headers, undefined, what, range?.length ?? 4 << 20);
-      if (range && reply.status === 416) {
-        throw new StrataError('invalid_input', `${what}: the range lies past the end of the file.`);
-      }
+      // A range that starts at or past the end (or any range of an empty file) reads nothing.
+      if (range && reply.status === 416) return Buffer.alloc(0);
       if (reply.status !== 200 && reply.status !== 206) throw this.failure(reply, what);
       return range ? sliceRange(reply, range, what) : reply.body;
     });
