@@ -140,7 +140,8 @@ export class FolderBackend implements Backend {
       await this.present();
       return e;
     }
-    if (GONE.has(code)) return new RemoteError('offline', `${what}: the mirror folder went away (${code}).`, { retry: 'final' });
+    if (GONE.has(code))
+      return new RemoteError('offline', `${what}: the mirror folder went away (${code}).`, { retry: 'final' });
     if (code === 'disk_full' || code === 'ENOSPC' || code === 'EDQUOT') {
       return new RemoteError('remote_full', `${what}: the mirror folder's drive is full.`, { retry: 'final' });
     }

@@ -62,12 +62,18 @@ export function listingPlan(kind: HandleKind, prefix = ''): ListingPlan {
   const folder = LAYOUT[kind].folder ? `${LAYOUT[kind].folder}/` : '';
   switch (kind) {
     case 'pack':
-      if (prefix.length >= 2) return { folder: `${folder}${prefix.slice(0, 2)}/`, keyPrefix: `${folder}${prefix.slice(0, 2)}/${prefix}`, depth: 0 };
+      if (prefix.length >= 2)
+        return {
+          folder: `${folder}${prefix.slice(0, 2)}/`,
+          keyPrefix: `${folder}${prefix.slice(0, 2)}/${prefix}`,
+          depth: 0,
+        };
       return { folder, keyPrefix: `${folder}${prefix}`, depth: 1 };
     case 'manifest':
     case 'segment': {
       const slash = prefix.indexOf('/');
-      if (slash >= 0) return { folder: `${folder}${prefix.slice(0, slash + 1)}`, keyPrefix: `${folder}${prefix}`, depth: 0 };
+      if (slash >= 0)
+        return { folder: `${folder}${prefix.slice(0, slash + 1)}`, keyPrefix: `${folder}${prefix}`, depth: 0 };
       return { folder, keyPrefix: `${folder}${prefix}`, depth: 1 };
     }
     case 'generation':

@@ -24,10 +24,12 @@ export async function openAnyBackend(d: BackendDescription, secrets: RemoteSecre
     case 'folder':
       return FolderBackend.open(d.root);
     case 's3':
-      if (!secrets.s3Credentials) throw new StrataError('remote_auth', 'No credentials were given for this S3 storage.');
+      if (!secrets.s3Credentials)
+        throw new StrataError('remote_auth', 'No credentials were given for this S3 storage.');
       return new S3Backend({ ...d, credentials: secrets.s3Credentials, env });
     case 'webdav':
-      if (!secrets.webdavPassword) throw new StrataError('remote_auth', 'No password was given for this WebDAV storage.');
+      if (!secrets.webdavPassword)
+        throw new StrataError('remote_auth', 'No password was given for this WebDAV storage.');
       return new WebDavBackend({ url: d.url, user: d.user, password: secrets.webdavPassword, env });
   }
 }

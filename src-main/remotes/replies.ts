@@ -5,7 +5,12 @@ import { RemoteError } from './remote-error';
 
 /** Checks a requested range before any request is made. */
 export function checkRange(range: ByteRange): void {
-  if (!Number.isSafeInteger(range.offset) || !Number.isSafeInteger(range.length) || range.offset < 0 || range.length < 0) {
+  if (
+    !Number.isSafeInteger(range.offset) ||
+    !Number.isSafeInteger(range.length) ||
+    range.offset < 0 ||
+    range.length < 0
+  ) {
     throw new StrataError('invalid_input', `Not a valid byte range: ${JSON.stringify(range)}.`);
   }
 }
@@ -14,7 +19,10 @@ export function checkRange(range: ByteRange): void {
 export function checkedSize(reply: HttpReply, what: string): number {
   const v = reply.headers.get('content-length');
   if (v === null || !/^\d+$/.test(v)) {
-    throw new RemoteError('bad_response', `${what}: the server gave no size.`, { retry: 'final', status: reply.status });
+    throw new RemoteError('bad_response', `${what}: the server gave no size.`, {
+      retry: 'final',
+      status: reply.status,
+    });
   }
   return Number(v);
 }
@@ -41,7 +49,10 @@ export function sliceRange(reply: HttpReply, range: ByteRange, what: string): Bu
     }
     const total = m[3] === '*' ? null : Number(m[3]);
     if (reply.body.length !== range.length && (total === null || range.offset + reply.body.length !== total)) {
-      throw new RemoteError('remote_unavailable', `${what}: the range was cut short.`, { retry: 'transient', status: 206 });
+      throw new RemoteError('remote_unavailable', `${what}: the range was cut short.`, {
+        retry: 'transient',
+        status: 206,
+      });
     }
     return reply.body;
   }

@@ -130,7 +130,9 @@ export class S3Backend implements Backend {
           // Refused as existing after a torn try: on a server that honours If-None-Match but
           // stores uploads as they stream, the "existing" file may be our own torn one.
           if (reply.status === 412 && torn && (await this.removeTorn(h, body.length))) {
-            throw new RemoteError('remote_unavailable', `${what}: a torn earlier try was removed.`, { retry: 'transient' });
+            throw new RemoteError('remote_unavailable', `${what}: a torn earlier try was removed.`, {
+              retry: 'transient',
+            });
           }
           if (reply.status !== 200 && reply.status !== 201) throw this.failure(reply, what);
           etag = reply.headers.get('etag');
@@ -147,9 +149,13 @@ export class S3Backend implements Backend {
     const stored = /^"?([0-9a-f]{32})"?$/.exec(etag ?? '')?.[1];
     if (stored === md5.toString('hex')) return;
     if (stored) {
-      throw new RemoteError('upload_unverified', `${what}: the server stored other bytes than were sent (its MD5 differs).`, {
-        retry: 'final',
-      });
+      throw new RemoteError(
+        'upload_unverified',
+        `${what}: the server stored other bytes than were sent (its MD5 differs).`,
+        {
+          retry: 'final',
+        },
+      );
     }
     const info = await this.stat(h);
     if (!info || info.size !== body.length) {
@@ -230,7 +236,15 @@ export class S3Backend implements Backend {
         this.o.env,
         what,
         async () => {
-          const reply = await this.request('GET', '', { 'x-amz-content-sha256': EMPTY_SHA256 }, undefined, what, 0, query);
+          const reply = await this.request(
+            'GET',
+            '',
+            { 'x-amz-content-sha256': EMPTY_SHA256 },
+            undefined,
+            what,
+            0,
+            query,
+          );
           if (reply.status !== 200) throw this.failure(reply, what);
           try {
             return parseListPage(reply.body.toString('utf8'));
@@ -292,7 +306,13 @@ export class S3Backend implements Backend {
     if (query) url.search = query.toString();
     const signed = await signS3(method, url, headers, creds, this.o.region, this.serverClock.signingTime());
     try {
-      return await exchange(this.o.env, this.serverClock, { method, url: signed.url, headers: signed.headers, body }, what, expectBytes);
+      return await exchange(
+        this.o.env,
+        this.serverClock,
+        { method, url: signed.url, headers: signed.headers, body },
+        what,
+        expectBytes,
+      );
     } catch (e) {
       throw this.clean(e);
     }

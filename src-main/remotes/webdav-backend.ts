@@ -92,9 +92,13 @@ export class WebDavBackend implements Backend {
       });
       const size = (await this.propstat(temp, what))?.size ?? null;
       if (size !== body.length) {
-        throw new RemoteError('upload_unverified', `${what}: the server holds ${size ?? 'no'} bytes after ${body.length} were sent.`, {
-          retry: 'final',
-        });
+        throw new RemoteError(
+          'upload_unverified',
+          `${what}: the server holds ${size ?? 'no'} bytes after ${body.length} were sent.`,
+          {
+            retry: 'final',
+          },
+        );
       }
       await this.retrying(what, async () => {
         const reply = await this.request(
@@ -168,7 +172,8 @@ export class WebDavBackend implements Backend {
           const last = sub.slice(0, -1).split('/').pop() ?? '';
           if (sub === folder || last.startsWith('.') || level >= plan.depth) continue;
           // Descend only where the prefix can still match.
-          if (sub.startsWith(plan.keyPrefix) || plan.keyPrefix.startsWith(sub)) queue.push({ folder: sub, level: level + 1 });
+          if (sub.startsWith(plan.keyPrefix) || plan.keyPrefix.startsWith(sub))
+            queue.push({ folder: sub, level: level + 1 });
           continue;
         }
         if (!key.startsWith(plan.keyPrefix) || e.size === null) continue;
@@ -255,7 +260,13 @@ export class WebDavBackend implements Backend {
     this.secrets.push(auth.slice(6));
     const url = new URL(this.path(key), this.base).toString();
     try {
-      return await exchange(this.o.env, this.serverClock, { method, url, headers: { ...headers, authorization: auth }, body }, what, expectBytes);
+      return await exchange(
+        this.o.env,
+        this.serverClock,
+        { method, url, headers: { ...headers, authorization: auth }, body },
+        what,
+        expectBytes,
+      );
     } catch (e) {
       if (e instanceof RemoteError) {
         const message = scrub(e.message, this.secrets);

@@ -81,7 +81,10 @@ describe.skipIf(s3rver.missing)(`S3 clock, transport and secrets ${s3rver.missin
   it('an upload is verified by its ETag, or by a HEAD for its size when the ETag is no MD5', async () => {
     const { transport, seen } = counting();
     const b = s3Backend(s3, 'verify/', { ...quick, transport }, { endpoint: proxy.origin });
-    proxy.script({ method: 'PUT', action: { type: 'reply-header', name: 'etag', value: '"0123456789abcdef0123456789abcdef"' } });
+    proxy.script({
+      method: 'PUT',
+      action: { type: 'reply-header', name: 'etag', value: '"0123456789abcdef0123456789abcdef"' },
+    });
     await expect(b.save({ kind: 'pack', name: '12'.repeat(32) }, Buffer.from('pack'))).rejects.toMatchObject({
       code: 'upload_unverified',
     });
@@ -117,9 +120,17 @@ describe.skipIf(s3rver.missing)(`S3 clock, transport and secrets ${s3rver.missin
     // A hostile or careless server that echoes credentials in its error message.
     const echo = `<Error><Code>AccessDenied</Code><Message>bad key ${secret} token ${token}</Message></Error>`;
     proxy.script(
-      { method: 'PUT', times: 2, action: { type: 'status', status: 503, body: echo.replace('AccessDenied', 'SlowDown') } },
+      {
+        method: 'PUT',
+        times: 2,
+        action: { type: 'status', status: 503, body: echo.replace('AccessDenied', 'SlowDown') },
+      },
       { method: 'PUT', times: 1, action: { type: 'status', status: 403, body: echo } },
-      { method: 'GET', times: 5, action: { type: 'status', status: 500, body: echo.replace('AccessDenied', 'InternalError') } },
+      {
+        method: 'GET',
+        times: 5,
+        action: { type: 'status', status: 500, body: echo.replace('AccessDenied', 'InternalError') },
+      },
       { method: 'HEAD', times: 1, action: { type: 'status', status: 401 } },
     );
     for (const op of [

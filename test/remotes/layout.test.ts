@@ -29,7 +29,11 @@ describe('remote layout (the local store layout, listed by prefix)', () => {
   });
 
   it("lists one device's manifests or one generation's segments from their own folder", () => {
-    expect(listingPlan('manifest', 'dev1/')).toEqual({ folder: 'manifests/dev1/', keyPrefix: 'manifests/dev1/', depth: 0 });
+    expect(listingPlan('manifest', 'dev1/')).toEqual({
+      folder: 'manifests/dev1/',
+      keyPrefix: 'manifests/dev1/',
+      depth: 0,
+    });
     expect(listingPlan('manifest')).toEqual({ folder: 'manifests/', keyPrefix: 'manifests/', depth: 1 });
     expect(listingPlan('pack', 'abc')).toEqual({ folder: 'packs/ab/', keyPrefix: 'packs/ab/abc', depth: 0 });
     expect(listingPlan('segment', 'g1/')).toEqual({ folder: 'continuous/g1/', keyPrefix: 'continuous/g1/', depth: 0 });

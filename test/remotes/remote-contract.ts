@@ -29,9 +29,9 @@ export function remoteExtras(t: () => ExtrasTarget): void {
     const id = hex(1);
     await b.save({ kind: 'pack', name: id }, pack);
     expect((await b.load({ kind: 'pack', name: id })).equals(pack)).toBe(true);
-    expect((await b.load({ kind: 'pack', name: id }, { offset: pack.length - 44, length: 44 })).equals(pack.subarray(-44))).toBe(
-      true,
-    );
+    expect(
+      (await b.load({ kind: 'pack', name: id }, { offset: pack.length - 44, length: 44 })).equals(pack.subarray(-44)),
+    ).toBe(true);
     const st = await b.stat({ kind: 'pack', name: id });
     expect(st?.size).toBe(pack.length);
     expect(Math.abs(st!.modifiedAt!.getTime() - Date.now())).toBeLessThan(10 * 60_000);
@@ -57,7 +57,11 @@ export function remoteExtras(t: () => ExtrasTarget): void {
     expect(await names(b, 'segment', { prefix: 'g1/' })).toEqual(['g1/000000000001-000000000004.seg']);
     expect(await names(b, 'state')).toEqual(['state.json']);
     expect(await names(b, 'config')).toEqual(['config']);
-    expect(t().behind().filter((k) => k.split('/').some((p) => p.startsWith('.')))).toEqual([]);
+    expect(
+      t()
+        .behind()
+        .filter((k) => k.split('/').some((p) => p.startsWith('.'))),
+    ).toEqual([]);
     await b.close();
   });
 }

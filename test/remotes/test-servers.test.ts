@@ -36,16 +36,19 @@ describe('the test servers', () => {
       await s.stop();
     }
   });
-  it.skipIf(s3rverAvailability().missing)('s3rver ignores If-None-Match: * (the S3 backend does not count on it)', async () => {
-    const s = await startS3rver();
-    try {
-      const b = s3Backend(s, 'inm/');
-      await b.save({ kind: 'pack', name: 'ab'.repeat(32) }, Buffer.from('one'));
-      await b.save({ kind: 'pack', name: 'ab'.repeat(32) }, Buffer.from('two'));
-      expect((await b.load({ kind: 'pack', name: 'ab'.repeat(32) })).toString()).toBe('two');
-      expect(b.honoursIfAbsent).toBe(false);
-    } finally {
-      await s.stop();
-    }
-  });
+  it.skipIf(s3rverAvailability().missing)(
+    's3rver ignores If-None-Match: * (the S3 backend does not count on it)',
+    async () => {
+      const s = await startS3rver();
+      try {
+        const b = s3Backend(s, 'inm/');
+        await b.save({ kind: 'pack', name: 'ab'.repeat(32) }, Buffer.from('one'));
+        await b.save({ kind: 'pack', name: 'ab'.repeat(32) }, Buffer.from('two'));
+        expect((await b.load({ kind: 'pack', name: 'ab'.repeat(32) })).toString()).toBe('two');
+        expect(b.honoursIfAbsent).toBe(false);
+      } finally {
+        await s.stop();
+      }
+    },
+  );
 });

@@ -16,8 +16,11 @@ describe('server replies are checked at the boundary', () => {
   it('a listing with a bad size, a missing key or a truncated page without a token is refused', () => {
     const page = (contents: string, tail = '<IsTruncated>false</IsTruncated>') =>
       `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${tail}${contents}</ListBucketResult>`;
-    expect(parseListPage(page('<Contents><Key>a/b</Key><Size>3</Size><LastModified>2026-12-01T12:00:00.000Z</LastModified></Contents>')))
-      .toMatchObject({ isTruncated: false, objects: [{ key: 'a/b', size: 3 }] });
+    expect(
+      parseListPage(
+        page('<Contents><Key>a/b</Key><Size>3</Size><LastModified>2026-12-01T12:00:00.000Z</LastModified></Contents>'),
+      ),
+    ).toMatchObject({ isTruncated: false, objects: [{ key: 'a/b', size: 3 }] });
     expect(() => parseListPage(page('<Contents><Key>a</Key><Size>-1</Size></Contents>'))).toThrow();
     expect(() => parseListPage(page('<Contents><Size>1</Size></Contents>'))).toThrow();
     expect(() => parseListPage(page('', '<IsTruncated>true</IsTruncated>'))).toThrow(/continuation/);

@@ -3,6 +3,7 @@
 // Node 17+ refuses without the legacy provider, and it would answer 500).
 // argv: <directory> <bucket>. Prints one JSON line {"port": N} once it listens on 127.0.0.1.
 'use strict';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain CommonJS child script
 const S3rver = require('s3rver');
 
 const [directory, bucket] = process.argv.slice(2);
