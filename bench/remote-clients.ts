@@ -11,6 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { S3Backend } from '../src-main/remotes/s3-backend';
 import { WebDavBackend } from '../src-main/remotes/webdav-backend';
@@ -76,6 +77,15 @@ function coldImport(spec: string, esm: boolean): number {
   return +runs[2]!.toFixed(1);
 }
 
+/** The main thread's event-loop delay (p99 and max, ms) while `fn` runs. */
+async function loopDelay(label: string, fn: () => Promise<void>) {
+  const h = monitorEventLoopDelay({ resolution: 5 });
+  h.enable();
+  await fn();
+  h.disable();
+  return { label, eventLoopP99Ms: +(h.percentile(99) / 1e6).toFixed(1), eventLoopMaxMs: +(h.max / 1e6).toFixed(1) };
+}
+
 async function main() {
   const rows: unknown[] = [];
   const s3Path = need.resolve('@aws-sdk/client-s3');
@@ -139,6 +149,16 @@ async function main() {
       ),
     ]);
     rows.push(...s3rows);
+    rows.push(
+      // The machine's own share: the same measure while this process does nothing.
+      await loopDelay('idle, 3 s (baseline)', () => new Promise((resolve) => setTimeout(resolve, 3000))),
+      await loopDelay('S3 ours: 20 × 4 MiB PUT + GET', async () => {
+        for (let i = 0; i < 20; i++) {
+          await ours.save({ kind: 'pack', name: hex(2000 + i) }, bigBody);
+          await ours.load({ kind: 'pack', name: hex(2000 + i) });
+        }
+      }),
+    );
 
     const auth = 'Basic ' + Buffer.from(`${dav.user}:${dav.password}`).toString('base64');
     await fetch(dav.url + 'ours/', { method: 'MKCOL', headers: { authorization: auth } });
@@ -176,6 +196,12 @@ async function main() {
         }),
         timed('WebDAV webdav: LIST (10 files, 1 folder)', 50, 0, () => lib.getDirectoryContents('/')),
       ])),
+      await loopDelay('WebDAV ours: 20 × 4 MiB PUT + GET', async () => {
+        for (let i = 0; i < 20; i++) {
+          await davOurs.save({ kind: 'pack', name: hex(3000 + i) }, bigBody);
+          await davOurs.load({ kind: 'pack', name: hex(3000 + i) });
+        }
+      }),
     );
   } finally {
     await s3.stop();

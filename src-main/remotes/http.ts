@@ -42,7 +42,9 @@ export async function exchange(
   try {
     const res = await env.transport(req.url, {
       method: req.method,
-      headers: req.headers,
+      // Uncompressed replies, so a reply's length can be checked against its Content-Length
+      // (fetch would inflate a compressed one and the lengths would differ).
+      headers: { 'accept-encoding': 'identity', ...req.headers },
       body: req.body as BodyInit | undefined,
       signal: abort.signal,
       redirect: 'manual',
@@ -57,7 +59,8 @@ export async function exchange(
       });
     }
     const body = Buffer.from(await res.arrayBuffer());
-    if (req.method !== 'HEAD' && declaredBytes !== null && body.length !== declaredBytes) {
+    const encoded = (res.headers.get('content-encoding') ?? 'identity') !== 'identity';
+    if (req.method !== 'HEAD' && !encoded && declaredBytes !== null && body.length !== declaredBytes) {
       throw new RemoteError(
         'remote_unavailable',
         `${what}: the reply was cut short (${body.length} of ${declaredBytes} bytes).`,

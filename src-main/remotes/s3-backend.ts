@@ -18,6 +18,7 @@ import type { RemoteCapabilities, RemoteEnv } from './remote-env';
 import { withRetries } from './retry';
 import { parseErrorReply, parseListPage } from './s3-xml';
 import { signS3 } from './s3-sign';
+import { uploadDigests } from './hashing';
 import { ServerClock } from './server-clock';
 import { checkRange, checkedSize, lastModified, sliceRange } from './replies';
 
@@ -102,8 +103,7 @@ export class S3Backend implements Backend {
     const key = keyOf(h);
     if (!options.ifAbsent && !this.replaceable(h.kind)) options = { ifAbsent: true };
     const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const sha256 = crypto.createHash('sha256').update(body).digest();
-    const md5 = crypto.createHash('md5').update(body).digest();
+    const { md5, sha256 } = await uploadDigests(body);
     const headers: Record<string, string> = {
       'content-type': 'application/octet-stream',
       'content-md5': md5.toString('base64'),
