@@ -113,6 +113,7 @@ export class S3Backend implements Backend {
     if (options.ifAbsent) headers['if-none-match'] = '*';
     const what = `Upload of ${key}`;
     let torn = false;
+    let lostReply = false;
     let etag: string | null = null;
     try {
       await withRetries(
@@ -127,12 +128,19 @@ export class S3Backend implements Backend {
             if (!(e instanceof RemoteError && e.code === 'offline')) torn = true;
             throw e;
           }
-          // Refused as existing after a torn try: on a server that honours If-None-Match but
-          // stores uploads as they stream, the "existing" file may be our own torn one.
-          if (reply.status === 412 && torn && (await this.removeTorn(h, body.length))) {
-            throw new RemoteError('remote_unavailable', `${what}: a torn earlier try was removed.`, {
-              retry: 'transient',
-            });
+          // Refused as existing after a broken try: either that try went through and only its
+          // reply was lost (the file has our size: it is ours, since names are content hashes
+          // or random), or a server that stores uploads as they stream kept a torn part.
+          if (reply.status === 412 && torn) {
+            if (await this.removeTorn(h, body.length)) {
+              throw new RemoteError('remote_unavailable', `${what}: a torn earlier try was removed.`, {
+                retry: 'transient',
+              });
+            }
+            if ((await this.stat(h))?.size === body.length) {
+              lostReply = true;
+              return;
+            }
           }
           if (reply.status !== 200 && reply.status !== 201) throw this.failure(reply, what);
           etag = reply.headers.get('etag');
@@ -146,6 +154,7 @@ export class S3Backend implements Backend {
     // s3rver and some clones check neither checksum, so check after the fact. A single PUT's
     // ETag is the MD5 of the bytes the server stored (unless the bucket encrypts with KMS): equal
     // to ours, nothing more is needed; different, the upload is bad. Otherwise HEAD for the size.
+    if (lostReply) return;
     const stored = /^"?([0-9a-f]{32})"?$/.exec(etag ?? '')?.[1];
     if (stored === md5.toString('hex')) return;
     if (stored) {

@@ -100,7 +100,9 @@ export class WebDavBackend implements Backend {
           },
         );
       }
+      let tries = 0;
       await this.retrying(what, async () => {
+        tries++;
         const reply = await this.request(
           'MOVE',
           temp,
@@ -109,8 +111,13 @@ export class WebDavBackend implements Backend {
           what,
         );
         if (reply.status === 201 || reply.status === 204) return;
-        // A retried MOVE whose first try went through finds its source gone and the file there.
-        if (reply.status === 404 && (await this.stat(h))?.size === body.length) return;
+        // A retried MOVE whose first try went through (only its answer was lost) finds its
+        // source gone (Apache: 404) or the name taken (rclone checks that first: 412). It is
+        // done when the temp file is gone and the name holds our size.
+        if (tries > 1 && (reply.status === 404 || reply.status === 412)) {
+          const [mine, there] = await Promise.all([this.propstat(temp, what), this.stat(h)]);
+          if (mine === null && there?.size === body.length) return;
+        }
         throw this.failure(reply, what);
       });
       moved = true;

@@ -192,6 +192,19 @@ for (const [label, availability, start] of servers) {
       expect(listed).toEqual([id(5)]);
     });
 
+    it('an upload whose commit went through but whose reply was lost counts as done on the retry', async () => {
+      const b = await t.make();
+      const data = seededBytes(8, 200_000);
+      // The commit (S3's PUT, WebDAV's MOVE) goes through but its answer never comes back. On
+      // S3 the retry is refused as existing by a server that honours only-if-absent; on WebDAV
+      // the retried MOVE finds its temp file gone.
+      t.proxy.script({ method: t.commitMethod, action: { type: 'drop-reply' } });
+      if (t.commitMethod === 'PUT') t.proxy.script({ method: 'PUT', action: { type: 'status', status: 412 } });
+      await b.save({ kind: 'pack', name: id(8) }, data);
+      expect(t.proxy.hits('drop-reply')).toBe(1);
+      expect((await b.load({ kind: 'pack', name: id(8) })).equals(data)).toBe(true);
+    });
+
     it('a truncated download is retried; one that stays truncated is an error, never short data', async () => {
       const b = await t.make();
       const data = seededBytes(7, 1 << 20);

@@ -19,6 +19,8 @@ export type FaultAction =
   | { type: 'slow'; delayMs: number }
   /** Pass on, but with the reply's `Date` header moved by this much (a server clock that is off). */
   | { type: 'clock'; offsetMs: number }
+  /** Pass the request on whole, let the server act on it, then drop the connection unanswered. */
+  | { type: 'drop-reply' }
   /** Pass on, with one reply header replaced (or removed, with null). */
   | { type: 'reply-header'; name: string; value: string | null };
 
@@ -132,6 +134,11 @@ export class FaultProxy {
     });
     upstream.on('error', () => res.destroy());
     upstream.on('response', (up) => {
+      if (action?.type === 'drop-reply') {
+        up.resume();
+        up.on('end', () => res.socket?.destroy());
+        return;
+      }
       const headers = { ...up.headers };
       if (action?.type === 'clock' && typeof headers.date === 'string') {
         headers.date = new Date(Date.parse(headers.date) + action.offsetMs).toUTCString();
