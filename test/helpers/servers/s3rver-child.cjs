@@ -21,6 +21,11 @@ server.run().then(
     process.exit(1);
   },
 );
+// Ends with the test process that started it, even one killed without cleaning up.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(0);
+}, 1000).unref();
 process.on('SIGTERM', () => {
   server.close().finally(() => process.exit(0));
 });
