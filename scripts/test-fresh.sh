@@ -4,10 +4,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The browser tests drive Debian's Chromium through playwright-core (no browser download), and
-# the foreign-writer tests run a real `sqlite3` process beside Strata.
+# the foreign-writer tests run a real `sqlite3` process beside Strata. The off-site tests start
+# real WebDAV servers: Apache with mod_dav_fs (package apache2) and `rclone serve webdav`
+# (s3rver, the S3 server, comes from npm). In CI a missing server fails its tests.
 missing=()
 if ! command -v chromium >/dev/null 2>&1 && [ -z "${STRATA_CHROMIUM:-}" ]; then missing+=(chromium); fi
 if ! command -v sqlite3 >/dev/null 2>&1; then missing+=(sqlite3); fi
+if [ ! -x /usr/sbin/apache2 ] || [ ! -f /usr/lib/apache2/modules/mod_dav_fs.so ]; then missing+=(apache2); fi
+if ! command -v rclone >/dev/null 2>&1; then missing+=(rclone); fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "Installing Debian's ${missing[*]} for the tests..."
   SUDO=""

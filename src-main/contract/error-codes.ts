@@ -76,6 +76,15 @@ export const ERROR_CODES = [
   'unsupported',
   'unreachable',
   'bad_response',
+  // Off-site copies (a mirror folder, S3, WebDAV)
+  'offline',
+  'remote_auth',
+  'remote_full',
+  'remote_unavailable',
+  'remote_locked',
+  'remote_refused',
+  'remote_clock_skew',
+  'upload_unverified',
   // Anything unexpected; the message says what, never with a stack
   'internal',
 ] as const;

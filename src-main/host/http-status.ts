@@ -31,6 +31,14 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   worker_failed: 500,
   not_built: 500,
   scheduler_stopped: 503,
+  offline: 503,
+  remote_unavailable: 503,
+  remote_auth: 502,
+  remote_full: 507,
+  remote_locked: 423,
+  remote_refused: 502,
+  remote_clock_skew: 502,
+  upload_unverified: 502,
 };
 
 export function statusForError(code: ErrorCode): number {

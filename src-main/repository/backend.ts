@@ -15,6 +15,10 @@
  *   name is a content hash or carries a random part.
  * - Removing a name that does not exist succeeds.
  * - Listing never returns writes in progress or leftovers of a crash.
+ * - A byte range is read like `pread`: at most `length` bytes, fewer only when the file ends
+ *   first, none when `offset` is at or past its end.
+ * - A name that breaks the rules of its kind (`handle-names.ts`) is refused with `invalid_input`
+ *   before anything is touched.
  */
 
 /** Every kind of file a store holds. The layout of each kind is in `docs/store-format.md`. */
@@ -96,11 +100,21 @@ export type BackendDescription =
 
 export interface Backend {
   readonly description: BackendDescription;
+  /**
+   * Whether "only if absent" (and the refusal to replace an immutable kind) is enforced
+   * atomically by the storage. False for servers that ignore `If-None-Match` (s3rver, rclone's
+   * WebDAV): saving there replaces, which is harmless only because immutable names are content
+   * hashes or carry a random part. The conformance suite expects `already_exists` only when true.
+   */
+  readonly honoursIfAbsent: boolean;
   /** Whether a file of this kind may be saved over (a remote may narrow `REPLACEABLE_KINDS`). */
   replaceable(kind: HandleKind): boolean;
   /** Stores `data` whole under `h`: atomic, durable once it resolves. */
   save(h: Handle, data: Uint8Array, options?: SaveOptions): Promise<void>;
-  /** Reads a whole file, or `range` of it. Fails with `not_found` when it does not exist. */
+  /**
+   * Reads a whole file, or `range` of it (see the rules above for a range past the end). Fails
+   * with `not_found` when it does not exist.
+   */
   load(h: Handle, range?: ByteRange): Promise<Buffer>;
   /** The file's size and time, or null when it does not exist. */
   stat(h: Handle): Promise<FileInfo | null>;

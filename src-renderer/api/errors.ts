@@ -97,6 +97,21 @@ const NEXT_STEPS: Record<ErrorCode, string> = {
   unreachable: 'Check that Strata is still running, then reload this page.',
   bad_response: 'Reload the page. If it keeps happening, restart Strata.',
 
+  offline:
+    'The off-site copy cannot be reached (no network, or the drive is unplugged). Your data stays protected on this disk; Strata copies what is waiting once it is back.',
+  remote_auth:
+    'The storage refused the credentials. Enter the access key and secret (or the password) again under Off-site copies.',
+  remote_full:
+    'The storage is full or over its quota. Free space there or raise the quota; Strata will not keep retrying meanwhile.',
+  remote_unavailable:
+    'The storage is busy or failing right now. Strata keeps trying with longer pauses; nothing is lost meanwhile.',
+  remote_locked: 'The storage says the file is locked by another program. Wait a moment and try again.',
+  remote_refused: 'The storage refused the request. Check the address, bucket and folder under Off-site copies.',
+  remote_clock_skew:
+    "This computer's clock and the storage's disagree by too much. Set the clock to the right time, then try again.",
+  upload_unverified:
+    'A file uploaded to the storage did not read back as sent, so it was not counted as copied. Strata will send it again.',
+
   internal: RETRY,
 };
 
