@@ -97,7 +97,8 @@ const NEXT_STEPS: Record<ErrorCode, string> = {
     'Too many wrong passphrases in a row. Wait as long as the message says, or unlock with your recovery key, which is never slowed.',
   no_key_files:
     'Nothing was deleted. Put the keys folder back from another copy of the backups (a mirror, the remote or an older copy), then unlock with your passphrase or recovery key.',
-  last_key: 'Add another passphrase or recovery key first: removing this one would leave nothing that can unlock the backups.',
+  last_key:
+    'Add another passphrase or recovery key first: removing this one would leave nothing that can unlock the backups.',
 
   disk_full: 'Free some disk space (or delete old manual backups), then try again.',
   write_failed: 'Check that the disk is not full and Strata may write to its data folder, then try again.',
