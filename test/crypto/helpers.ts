@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { fsyncDirSync } from '../../src-main/core/atomic-file';
+import { fsyncDirSync, writeFileAtomicSync } from '../../src-main/core/atomic-file';
 import { StrataError } from '../../src-main/core/errors';
 import type { AttemptLog, KeyFileStore, KeyHandle, ScryptParams } from '../../src-main/crypto';
 
@@ -106,16 +106,7 @@ export class FileAttemptLog implements AttemptLog {
     }
   }
   async write(text: string): Promise<void> {
-    const tmp = `${this.file}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-    const fd = fs.openSync(tmp, 'w', 0o600);
-    try {
-      fs.writeFileSync(fd, text);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, this.file);
-    fsyncDirSync(path.dirname(this.file));
+    writeFileAtomicSync(this.file, text);
   }
 }
 
