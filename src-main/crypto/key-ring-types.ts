@@ -11,7 +11,8 @@ export interface KeyHandle {
   name: string;
 }
 export interface KeyFileStore {
-  list(kind: 'key'): AsyncIterable<{ name: string }>;
+  /** Names, and sizes where the storage gives them (an oversized file is then never loaded). */
+  list(kind: 'key'): AsyncIterable<{ name: string; size?: number }>;
   load(h: KeyHandle): Promise<Uint8Array>;
   save(h: KeyHandle, data: Uint8Array, options?: { ifAbsent?: boolean }): Promise<void>;
   remove(h: KeyHandle): Promise<void>;

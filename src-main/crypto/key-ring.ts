@@ -1,6 +1,7 @@
 import { isStrataError, StrataError } from '../core/errors';
 import { MasterSecret } from './key-derivation';
 import {
+  KEY_FILE_MAX_BYTES,
   keyFileName,
   makeKeyFile,
   parseKeyFile,
@@ -217,10 +218,14 @@ export class KeyRing {
 
   async #load(): Promise<LoadedKeys> {
     const out: LoadedKeys = { keys: [], problems: [], foreign: [], otherMaster: [], files: [] };
-    const names: string[] = [];
-    for await (const f of this.#o.files.list('key')) names.push(f.name);
-    names.sort();
-    for (const name of names) {
+    const listed: { name: string; size?: number }[] = [];
+    for await (const f of this.#o.files.list('key')) listed.push({ name: f.name, size: f.size });
+    listed.sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const { name, size } of listed) {
+      if (size !== undefined && size > KEY_FILE_MAX_BYTES) {
+        out.problems.push({ name, reason: `it is ${size} bytes, too large` });
+        continue;
+      }
       let bytes: Uint8Array;
       try {
         bytes = await this.#o.files.load(handle(name));

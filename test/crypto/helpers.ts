@@ -16,9 +16,9 @@ export class MemoryKeyFiles implements KeyFileStore {
   /** Called before each operation finishes: tests interleave two operations here. */
   beforeEach: ((op: 'list' | 'load' | 'save' | 'remove', name: string) => Promise<void>) | null = null;
 
-  async *list(_kind: 'key'): AsyncIterable<{ name: string }> {
+  async *list(_kind: 'key'): AsyncIterable<{ name: string; size: number }> {
     await this.beforeEach?.('list', '');
-    for (const name of [...this.files.keys()]) yield { name };
+    for (const [name, b] of [...this.files]) yield { name, size: b.length };
   }
   async load(h: KeyHandle): Promise<Buffer> {
     await this.beforeEach?.('load', h.name);

@@ -56,12 +56,20 @@ describe("a store's key files", () => {
     const { files, r, master, passphraseKey } = await created();
     const other = await created(new MemoryKeyFiles(), 'store-2');
     for (const [name, bytes] of other.files.files) files.files.set(name, bytes);
+    // A huge file is set aside by its listed size, never loaded.
+    files.files.set('0'.repeat(32) + '.json', Buffer.alloc(100_000, 0x20));
+    let loadedHuge = false;
+    files.beforeEach = async (op, n) => void (op === 'load' && n.startsWith('0000') && (loadedHuge = true));
     const name = `${passphraseKey.id}.json`;
     const truncated = files.files.get(name)!.subarray(0, 200);
     files.files.set(name, truncated);
     const listing = await r.list();
     expect(listing.foreign.map((f) => f.storeId)).toEqual(['store-2', 'store-2']);
-    expect(listing.problems).toEqual([{ name, reason: 'it is not complete JSON (cut short?)' }]);
+    expect(listing.problems).toEqual([
+      { name: '0'.repeat(32) + '.json', reason: 'it is 100000 bytes, too large' },
+      { name, reason: 'it is not complete JSON (cut short?)' },
+    ]);
+    expect(loadedHuge).toBe(false);
     expect(listing.keys.map((k) => k.kind)).toEqual(['recovery']);
     // The other store's passphrase is the same text, but its key files are not this store's.
     const e = await expectCode(r.unlock({ passphrase: PASS }), 'no_key_files');
@@ -70,7 +78,7 @@ describe("a store's key files", () => {
     expect(unlocked.code).toBe('wrong_recovery_key');
     // Nothing was removed or rewritten along the way.
     expect(files.files.get(name)).toEqual(truncated);
-    expect(files.files.size).toBe(4);
+    expect(files.files.size).toBe(5);
     expect(master.fingerprint).not.toBe(other.master.fingerprint);
   });
 
