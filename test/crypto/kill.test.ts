@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SCRYPT, KeyRing } from '../../src-main/crypto';
+import { KeyRing } from '../../src-main/crypto';
 import { seededRandom, testSeed } from '../helpers/seeded-random';
 import { removeChildBundle, runKeyChild } from './child';
 import { FileAttemptLog, FolderKeyFiles } from './helpers';
@@ -119,8 +119,8 @@ describe('kill -9 and restarts around key files', () => {
   }, 120_000);
 
   it('keeps slowing wrong passphrases across restarts, and counts a try killed during scrypt', async () => {
-    // The real default cost, so the kill lands while scrypt runs.
-    const { dir, ring } = await keysFolder(OLD, DEFAULT_SCRYPT.N);
+    // A real cost (half the default's memory), so the kill lands while scrypt runs.
+    const { dir, ring } = await keysFolder(OLD, 2 ** 16);
     const log = path.join(path.dirname(dir), 'unlock-attempts.json');
     const delay = String(10 * 60_000); // a wait no slow machine can outlast between two processes
     for (let i = 0; i < 4; i++) {
