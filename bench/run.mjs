@@ -2,7 +2,7 @@
 // `npm run bench`: runs the snapshots section and then the archives section (when
 // bench/archives-bench.mjs exists), prints every table and writes bench/results/bench-<time>.json.
 // Flags: --size-mb N (default 256) | --large (1024) | --runs N | --points N (store section, default 45)
-//        | --only snapshots|store|points|continuous|archives | --skip-archives
+//        | --only snapshots|store|points|continuous|crypto|archives | --skip-archives
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { ROOT, printTables } from './lib.mjs';
 
 const USAGE =
-  'usage: node bench/run.mjs [--size-mb N | --large] [--runs N] [--points N] [--only snapshots|store|points|continuous|archives] [--skip-archives]';
+  'usage: node bench/run.mjs [--size-mb N | --large] [--runs N] [--points N] [--only snapshots|store|points|continuous|crypto|archives] [--skip-archives]';
 
 function parseOptions(argv) {
   const { values } = parseArgs({
@@ -42,8 +42,11 @@ function parseOptions(argv) {
     : values['size-mb'] !== undefined
       ? whole('size-mb', values['size-mb'], 1, 65536)
       : 256;
-  if (values.only !== undefined && !['snapshots', 'store', 'points', 'continuous', 'archives'].includes(values.only))
-    throw new Error('--only must be snapshots, store, points, continuous or archives');
+  if (
+    values.only !== undefined &&
+    !['snapshots', 'store', 'points', 'continuous', 'crypto', 'archives'].includes(values.only)
+  )
+    throw new Error('--only must be snapshots, store, points, continuous, crypto or archives');
   return {
     sizeMb,
     large: values.large,
@@ -112,6 +115,8 @@ async function main() {
     sections.push({ name: 'points', file: path.join(ROOT, 'bench', 'points-bench.mjs') });
   if (opts.only === null || opts.only === 'continuous')
     sections.push({ name: 'continuous', file: path.join(ROOT, 'bench', 'continuous-bench.mjs') });
+  if (opts.only === null || opts.only === 'crypto')
+    sections.push({ name: 'crypto', file: path.join(ROOT, 'bench', 'crypto-bench.mjs') });
   if ((opts.only === null || opts.only === 'archives') && !opts.skipArchives) {
     const file = path.join(ROOT, 'bench', 'archives-bench.mjs');
     if (fs.existsSync(file)) sections.push({ name: 'archives', file });

@@ -65,6 +65,14 @@ export const ERROR_CODES = [
   'changed_since_restore',
   'scheduler_paused',
   'scheduler_stopped',
+  // Encryption at rest
+  'store_locked',
+  'wrong_passphrase',
+  'wrong_recovery_key',
+  'invalid_recovery_key',
+  'too_many_attempts',
+  'no_key_files',
+  'last_key',
   // The machine
   'disk_full',
   'write_failed',

@@ -23,6 +23,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   restoring: 409,
   duplicate_archive: 409,
   scheduler_paused: 409,
+  store_locked: 423,
+  too_many_attempts: 429,
   internal: 500,
   corrupt: 500,
   disk_full: 500,

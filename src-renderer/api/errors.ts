@@ -86,6 +86,20 @@ const NEXT_STEPS: Record<ErrorCode, string> = {
   scheduler_paused: 'Backups are paused while the computer sleeps or a restore runs. Try again in a moment.',
   scheduler_stopped: 'Strata is shutting down. Start it again, then try again.',
 
+  store_locked:
+    'The backups are encrypted and locked. Unlock them with your passphrase (or STRATA_PASSPHRASE), or with your recovery key (--recovery-key-file).',
+  wrong_passphrase: 'Check the passphrase (and Caps Lock) and try again, or unlock with your recovery key instead.',
+  wrong_recovery_key:
+    'That recovery key is well formed but belongs to another store, or was revoked. Try another recovery key, or your passphrase.',
+  invalid_recovery_key:
+    'The recovery key has a typo in the group the message names. Compare that group with your printed or saved copy.',
+  too_many_attempts:
+    'Too many wrong passphrases in a row. Wait as long as the message says, or unlock with your recovery key, which is never slowed.',
+  no_key_files:
+    'Nothing was deleted. Put the keys folder back from another copy of the backups (a mirror, the remote or an older copy), then unlock with your passphrase or recovery key.',
+  last_key:
+    'Add another passphrase or recovery key first: removing this one would leave nothing that can unlock the backups.',
+
   disk_full: 'Free some disk space (or delete old manual backups), then try again.',
   write_failed: 'Check that the disk is not full and Strata may write to its data folder, then try again.',
   worker_failed: RETRY,
